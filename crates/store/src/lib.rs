@@ -1,0 +1,245 @@
+//! Stormwatch's knowledge base behind one trait.
+//!
+//! Owns persistence of STIX objects: every version of every object (keyed by id and
+//! `modified`), the latest-version view, revocation, indexes by type, name and alias,
+//! external id and relationship endpoint, full-text search, and a monotonic commit
+//! sequence. Callers see only [`Store`]; the default backend is embedded SQLite
+//! ([`SqliteStore`]); a PostgreSQL backend implements the same trait. No SQL leaves
+//! this crate.
+
+mod sqlite;
+
+use serde::Serialize;
+use std::path::PathBuf;
+
+pub use sqlite::SqliteStore;
+use stormwatch_model::StixObject;
+
+/// Errors from a store backend.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store {path}: {source}")]
+    Sqlite {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("store {path}: {message}")]
+    Open { path: String, message: String },
+    #[error("store {0}: corrupt stored object: {1}")]
+    Corrupt(String, String),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Where the knowledge base lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// An embedded SQLite database file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL.
+    Postgres(String),
+}
+
+impl Location {
+    /// Opens the store at this location, creating it if needed.
+    pub fn open(&self) -> Result<Box<dyn Store>> {
+        match self {
+            Location::Sqlite(p) => Ok(Box::new(SqliteStore::open(p)?)),
+            Location::Postgres(_) => Err(StoreError::Unsupported(
+                "the PostgreSQL backend is not part of this build yet; use --db PATH (SQLite)"
+                    .into(),
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(p) => write!(f, "{}", p.display()),
+            Location::Postgres(u) => f.write_str(&redact_url(u)),
+        }
+    }
+}
+
+/// Hides the password of a connection URL.
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((cred, host)) = rest.split_once('@') {
+            if let Some((user, _)) = cred.split_once(':') {
+                return format!("{scheme}://{user}:***@{host}");
+            }
+        }
+    }
+    url.to_owned()
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WriteReport {
+    /// New versions stored.
+    pub imported: usize,
+    /// Versions already stored with equal content.
+    pub unchanged: usize,
+    /// Ids whose stored version (same id and `modified`) had different content and
+    /// was replaced. STIX says this should not happen; it is reported.
+    pub replaced: Vec<String>,
+}
+
+/// One stored version of an object.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredObject {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Normalised `modified` (or `created`) used as the version key.
+    pub version: String,
+    pub name: Option<String>,
+    pub revoked: bool,
+    pub deprecated: bool,
+    /// Commit sequence number: strictly increasing in the order versions were stored.
+    pub seq: i64,
+    /// The object's JSON text, exactly as imported.
+    pub json: String,
+}
+
+impl StoredObject {
+    /// The object as a JSON value.
+    pub fn value(&self) -> Result<serde_json::Value> {
+        serde_json::from_str(&self.json)
+            .map_err(|e| StoreError::Corrupt(self.id.clone(), e.to_string()))
+    }
+}
+
+/// A relationship (or sighting) seen from one of its ends.
+#[derive(Debug, Clone, Serialize)]
+pub struct RelationshipView {
+    /// The relationship or sighting id.
+    pub relationship_id: String,
+    /// `relationship_type`, or `sighted`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `outgoing` when the object is the source, `incoming` when it is the target.
+    pub direction: Direction,
+    pub other_id: String,
+    pub other_type: String,
+    pub other_name: Option<String>,
+    pub other_external_id: Option<String>,
+}
+
+/// Which end of a relationship an object is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Outgoing,
+    Incoming,
+}
+
+/// A full-text search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub text: String,
+    pub types: Vec<String>,
+    pub limit: usize,
+    /// Include revoked and deprecated objects.
+    pub include_revoked: bool,
+}
+
+/// One search result.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub name: Option<String>,
+    pub external_id: Option<String>,
+    /// Relevance: higher is better (BM25 with names weighted over descriptions).
+    pub score: f64,
+}
+
+/// Which objects to export.
+#[derive(Debug, Clone, Default)]
+pub struct ExportFilter {
+    pub types: Vec<String>,
+    /// Only versions whose `modified` (normalised) is at or after this key.
+    pub since: Option<String>,
+    /// Only objects carrying at least one of these marking-definition ids.
+    pub markings: Vec<String>,
+    pub all_versions: bool,
+}
+
+/// Counts for `stormwatch stats`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub store: String,
+    pub bytes: u64,
+    /// Distinct objects (latest versions).
+    pub objects: u64,
+    /// Stored versions.
+    pub versions: u64,
+    pub revoked: u64,
+    pub types: Vec<TypeCount>,
+}
+
+/// Objects of one type.
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeCount {
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub count: u64,
+}
+
+/// The knowledge base. Every method is one consistent read or one transaction.
+pub trait Store: Send {
+    /// Stores a batch of objects in one transaction: all or nothing. Versions
+    /// already present with equal content count as unchanged. `progress` is called
+    /// with the number of objects processed so far, now and then.
+    fn write(
+        &mut self,
+        objects: &[StixObject<'_>],
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<WriteReport>;
+
+    /// Which of `ids` are present in the store (any version).
+    fn existing_ids(&self, ids: &[&str]) -> Result<Vec<String>>;
+
+    /// The latest version of an object.
+    fn get(&self, id: &str) -> Result<Option<StoredObject>>;
+
+    /// Every stored version of an object, oldest first.
+    fn versions(&self, id: &str) -> Result<Vec<StoredObject>>;
+
+    /// Latest versions of the objects a user means by `key`: an id, an external id
+    /// (`G1045`, `CVE-2024-3400`) or a name or alias (case, spacing and punctuation
+    /// insensitive). Revoked objects only when nothing else matches.
+    fn resolve(&self, key: &str) -> Result<Vec<StoredObject>>;
+
+    /// Up to `n` stored names closest to `key`, for "did you mean".
+    fn suggest(&self, key: &str, n: usize) -> Result<Vec<String>>;
+
+    /// All names and aliases of an object (latest version).
+    fn names(&self, id: &str) -> Result<Vec<String>>;
+
+    /// External ids of an object as (source, id).
+    fn external_ids(&self, id: &str) -> Result<Vec<(String, String)>>;
+
+    /// Relationships and sightings with this object at either end (latest,
+    /// non-revoked versions).
+    fn relationships(&self, id: &str) -> Result<Vec<RelationshipView>>;
+
+    /// Full-text search over names, aliases, external ids and descriptions.
+    fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>>;
+
+    /// Streams matching objects to `sink` in commit order.
+    fn export(
+        &self,
+        filter: &ExportFilter,
+        sink: &mut dyn FnMut(&StoredObject) -> std::io::Result<()>,
+    ) -> Result<u64>;
+
+    /// Counts per type and store size.
+    fn stats(&self) -> Result<Stats>;
+}

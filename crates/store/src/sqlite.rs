@@ -1,0 +1,673 @@
+//! The embedded SQLite backend.
+//!
+//! Layout: `objects` holds every version (its `seq` is the commit sequence);
+//! `current` points at the latest version of each id; `names`, `external_ids`,
+//! `edges`, `refs` and the FTS5 table `fts` index the latest versions only, and are
+//! rewritten when a newer version arrives; `markings` indexes every version.
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::*;
+use stormwatch_model::{normalize_name, ObjectMeta};
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS objects(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    type TEXT NOT NULL,
+    spec_version TEXT NOT NULL,
+    revoked INTEGER NOT NULL,
+    deprecated INTEGER NOT NULL,
+    added TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    json TEXT NOT NULL,
+    UNIQUE(id, version)
+);
+CREATE TABLE IF NOT EXISTS current(
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    version TEXT NOT NULL,
+    name TEXT,
+    revoked INTEGER NOT NULL,
+    deprecated INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS current_type ON current(type);
+CREATE TABLE IF NOT EXISTS names(id TEXT NOT NULL, norm TEXT NOT NULL, name TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS names_norm ON names(norm);
+CREATE INDEX IF NOT EXISTS names_id ON names(id);
+CREATE TABLE IF NOT EXISTS external_ids(id TEXT NOT NULL, source TEXT NOT NULL, ext_id TEXT NOT NULL, norm TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS external_ids_norm ON external_ids(norm);
+CREATE INDEX IF NOT EXISTS external_ids_id ON external_ids(id);
+CREATE TABLE IF NOT EXISTS edges(rel_id TEXT NOT NULL, kind TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS edges_source ON edges(source);
+CREATE INDEX IF NOT EXISTS edges_target ON edges(target);
+CREATE INDEX IF NOT EXISTS edges_rel ON edges(rel_id);
+CREATE TABLE IF NOT EXISTS refs(from_id TEXT NOT NULL, prop TEXT NOT NULL, to_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS refs_from ON refs(from_id);
+CREATE INDEX IF NOT EXISTS refs_to ON refs(to_id);
+CREATE TABLE IF NOT EXISTS markings(seq INTEGER NOT NULL, marking TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS markings_marking ON markings(marking);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    name, aliases, external_ids, description,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+"#;
+
+/// A knowledge base in one SQLite file.
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `path`.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let ps = path.display().to_string();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                path: ps.clone(),
+                message: format!("cannot create directory {}: {e}", dir.display()),
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Sqlite {
+            path: ps.clone(),
+            source,
+        })?;
+        let store = SqliteStore {
+            conn,
+            path: path.to_owned(),
+        };
+        store.init().map_err(|e| match e {
+            StoreError::Sqlite {
+                source: rusqlite::Error::SqliteFailure(f, _),
+                ..
+            } if f.code == rusqlite::ErrorCode::NotADatabase => StoreError::Open {
+                path: ps,
+                message: "is not a Stormwatch (SQLite) store; choose another --db path".into(),
+            },
+            e => e,
+        })?;
+        Ok(store)
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.display().to_string(),
+            source,
+        }
+    }
+
+    fn init(&self) -> Result<()> {
+        self.conn
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| self.err(e))?;
+        self.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+                 PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
+            )
+            .map_err(|e| self.err(e))?;
+        let version: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .or_else(|e| match e {
+                rusqlite::Error::SqliteFailure(_, Some(ref m)) if m.contains("no such table") => {
+                    Ok(None)
+                }
+                e => Err(e),
+            })
+            .map_err(|e| self.err(e))?;
+        match version.as_deref().map(str::parse::<i64>) {
+            None => {
+                self.conn
+                    .execute_batch(SCHEMA)
+                    .map_err(|e| self.err(e))?;
+                self.conn
+                    .execute(
+                        "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?1)",
+                        [SCHEMA_VERSION.to_string()],
+                    )
+                    .map_err(|e| self.err(e))?;
+            }
+            Some(Ok(v)) if v == SCHEMA_VERSION => {}
+            Some(v) => {
+                return Err(StoreError::Open {
+                    path: self.path.display().to_string(),
+                    message: format!(
+                        "schema version {v:?} is not {SCHEMA_VERSION}; this store was made by another Stormwatch version"
+                    ),
+                })
+            }
+        }
+        Ok(())
+    }
+
+    fn row_to_object(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredObject> {
+        Ok(StoredObject {
+            id: r.get(0)?,
+            type_name: r.get(1)?,
+            version: r.get(2)?,
+            name: r.get(3)?,
+            revoked: r.get(4)?,
+            deprecated: r.get(5)?,
+            seq: r.get(6)?,
+            json: r.get(7)?,
+        })
+    }
+
+    fn query_objects(&self, sql: &str, p: impl rusqlite::Params) -> Result<Vec<StoredObject>> {
+        let mut st = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(p, Self::row_to_object)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+}
+
+/// Columns selected by every query that returns [`StoredObject`]s from `current c`
+/// joined with `objects o`.
+const CURRENT_COLS: &str =
+    "c.id, c.type, c.version, c.name, c.revoked, c.deprecated, o.seq, o.json";
+
+fn write_tx(
+    tx: &Transaction<'_>,
+    objects: &[StixObject<'_>],
+    progress: &mut dyn FnMut(usize),
+) -> rusqlite::Result<WriteReport> {
+    let mut report = WriteReport::default();
+    let mut find = tx.prepare_cached("SELECT seq, json FROM objects WHERE id = ?1 AND version = ?2")?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO objects(id, version, type, spec_version, revoked, deprecated, json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut replace = tx.prepare_cached(
+        "UPDATE objects SET json = ?2, revoked = ?3, deprecated = ?4 WHERE seq = ?1",
+    )?;
+    let mut get_current = tx.prepare_cached("SELECT seq, version FROM current WHERE id = ?1")?;
+    let mut put_current = tx.prepare_cached(
+        "INSERT OR REPLACE INTO current(id, seq, type, version, name, revoked, deprecated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut add_marking = tx.prepare_cached("INSERT INTO markings(seq, marking) VALUES (?1, ?2)")?;
+    let mut del_markings = tx.prepare_cached("DELETE FROM markings WHERE seq = ?1")?;
+    for (i, obj) in objects.iter().enumerate() {
+        if i % 1024 == 0 {
+            progress(i);
+        }
+        let m = &obj.meta;
+        let version = m.version_key();
+        let existing: Option<(i64, String)> = find
+            .query_row(params![m.id, version], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let seq = match existing {
+            Some((_, ref json)) if json.as_str() == obj.text || same_json(json, &obj.text) => {
+                report.unchanged += 1;
+                continue;
+            }
+            Some((seq, _)) => {
+                replace.execute(params![seq, obj.text.as_ref(), m.revoked, m.deprecated])?;
+                del_markings.execute([seq])?;
+                report.replaced.push(m.id.clone());
+                seq
+            }
+            None => {
+                insert.execute(params![
+                    m.id,
+                    version,
+                    m.type_name,
+                    m.spec_version,
+                    m.revoked,
+                    m.deprecated,
+                    obj.text.as_ref()
+                ])?;
+                report.imported += 1;
+                tx.last_insert_rowid()
+            }
+        };
+        for mk in &m.markings {
+            add_marking.execute(params![seq, mk])?;
+        }
+        let cur: Option<(i64, String)> = get_current
+            .query_row([&m.id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let newest = match &cur {
+            None => true,
+            Some((cur_seq, cur_version)) => version >= *cur_version || *cur_seq == seq,
+        };
+        if !newest {
+            continue;
+        }
+        if let Some((old_seq, _)) = cur {
+            unindex(tx, &m.id, old_seq)?;
+        }
+        put_current.execute(params![
+            m.id,
+            seq,
+            m.type_name,
+            version,
+            m.name,
+            m.revoked,
+            m.deprecated
+        ])?;
+        index(tx, seq, m)?;
+    }
+    progress(objects.len());
+    Ok(report)
+}
+
+/// Equal as JSON values (formatting and key order aside).
+fn same_json(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<serde_json::Value>(a),
+        serde_json::from_str::<serde_json::Value>(b),
+    ) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn unindex(tx: &Transaction<'_>, id: &str, old_seq: i64) -> rusqlite::Result<()> {
+    for sql in [
+        "DELETE FROM names WHERE id = ?1",
+        "DELETE FROM external_ids WHERE id = ?1",
+        "DELETE FROM edges WHERE rel_id = ?1",
+        "DELETE FROM refs WHERE from_id = ?1",
+    ] {
+        tx.prepare_cached(sql)?.execute([id])?;
+    }
+    tx.prepare_cached("DELETE FROM fts WHERE rowid = ?1")?
+        .execute([old_seq])?;
+    Ok(())
+}
+
+fn index(tx: &Transaction<'_>, seq: i64, m: &ObjectMeta) -> rusqlite::Result<()> {
+    let mut add_name = tx.prepare_cached("INSERT INTO names(id, norm, name) VALUES (?1, ?2, ?3)")?;
+    for n in m.name.iter().chain(&m.aliases) {
+        let norm = normalize_name(n);
+        if !norm.is_empty() {
+            add_name.execute(params![m.id, norm, n])?;
+        }
+    }
+    let mut add_ext = tx.prepare_cached(
+        "INSERT INTO external_ids(id, source, ext_id, norm) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for e in &m.external_ids {
+        add_ext.execute(params![m.id, e.source, e.id, e.id.to_uppercase()])?;
+    }
+    let mut add_edge =
+        tx.prepare_cached("INSERT INTO edges(rel_id, kind, source, target) VALUES (?1, ?2, ?3, ?4)")?;
+    for e in &m.edges {
+        add_edge.execute(params![m.id, e.kind, e.source, e.target])?;
+    }
+    let mut add_ref = tx.prepare_cached("INSERT INTO refs(from_id, prop, to_id) VALUES (?1, ?2, ?3)")?;
+    for (p, t) in &m.refs {
+        add_ref.execute(params![m.id, p, t])?;
+    }
+    if !m.edges.is_empty() {
+        return Ok(()); // relationships and sightings are not searched by text
+    }
+    let ext: Vec<&str> = m.external_ids.iter().map(|e| e.id.as_str()).collect();
+    tx.prepare_cached(
+        "INSERT INTO fts(rowid, name, aliases, external_ids, description) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        seq,
+        m.name,
+        m.aliases.join(" ; "),
+        ext.join(" "),
+        m.description
+    ])?;
+    Ok(())
+}
+
+/// Turns user text into an FTS5 query: every word must occur (as a prefix), and no
+/// character of the input can act as FTS5 syntax.
+fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"*", w.to_lowercase()))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" AND "))
+}
+
+impl Store for SqliteStore {
+    fn write(
+        &mut self,
+        objects: &[StixObject<'_>],
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<WriteReport> {
+        let path = self.path.display().to_string();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        let report = write_tx(&tx, objects, progress).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(report)
+    }
+
+    fn existing_ids(&self, ids: &[&str]) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT 1 FROM current WHERE id = ?1")
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for id in ids {
+            if st.exists([id]).map_err(|e| self.err(e))? {
+                out.push((*id).to_owned());
+            }
+        }
+        Ok(out)
+    }
+
+    fn get(&self, id: &str) -> Result<Option<StoredObject>> {
+        let sql = format!(
+            "SELECT {CURRENT_COLS} FROM current c JOIN objects o ON o.seq = c.seq WHERE c.id = ?1"
+        );
+        Ok(self.query_objects(&sql, [id])?.pop())
+    }
+
+    fn versions(&self, id: &str) -> Result<Vec<StoredObject>> {
+        self.query_objects(
+            "SELECT o.id, o.type, o.version, NULL, o.revoked, o.deprecated, o.seq, o.json
+             FROM objects o WHERE o.id = ?1 ORDER BY o.version, o.seq",
+            [id],
+        )
+    }
+
+    fn resolve(&self, key: &str) -> Result<Vec<StoredObject>> {
+        let key = key.trim();
+        if stormwatch_model::object::check_id(key).is_ok() {
+            return Ok(self.get(key)?.into_iter().collect());
+        }
+        let sql = format!(
+            "SELECT {CURRENT_COLS} FROM current c JOIN objects o ON o.seq = c.seq
+             WHERE c.id IN (SELECT id FROM external_ids WHERE norm = ?1)
+             UNION
+             SELECT {CURRENT_COLS} FROM current c JOIN objects o ON o.seq = c.seq
+             WHERE c.id IN (SELECT id FROM names WHERE norm = ?2)"
+        );
+        let mut found = self.query_objects(&sql, params![key.to_uppercase(), normalize_name(key)])?;
+        // Exact external ids first, then exact names before aliases, then by type.
+        let upper = key.to_uppercase();
+        let norm = normalize_name(key);
+        found.sort_by_key(|o| {
+            let ext = !self
+                .external_ids(&o.id)
+                .unwrap_or_default()
+                .iter()
+                .any(|(_, e)| e.to_uppercase() == upper);
+            let name = o.name.as_deref().map(normalize_name) != Some(norm.clone());
+            (ext, name, o.type_name.clone(), o.id.clone())
+        });
+        if found.iter().any(|o| !o.revoked) {
+            found.retain(|o| !o.revoked);
+        }
+        Ok(found)
+    }
+
+    fn suggest(&self, key: &str, n: usize) -> Result<Vec<String>> {
+        let norm = normalize_name(key);
+        if norm.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT n.name FROM names n JOIN current c ON c.id = n.id
+                 WHERE c.revoked = 0 AND c.type NOT IN ('relationship', 'sighting', 'indicator')
+                 UNION SELECT DISTINCT ext_id FROM external_ids",
+            )
+            .map_err(|e| self.err(e))?;
+        let names: Vec<String> = st
+            .query_map([], |r| r.get(0))
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))?;
+        let mut scored: Vec<(f64, String)> = names
+            .into_iter()
+            .map(|name| {
+                let n = normalize_name(&name);
+                let mut s = strsim::jaro_winkler(&norm, &n);
+                if n.contains(&norm) || norm.contains(&n) {
+                    s = s.max(0.85);
+                }
+                (s, name)
+            })
+            .filter(|(s, _)| *s >= 0.8)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let mut seen = HashSet::new();
+        Ok(scored
+            .into_iter()
+            .map(|(_, n)| n)
+            .filter(|n| seen.insert(n.clone()))
+            .take(n)
+            .collect())
+    }
+
+    fn names(&self, id: &str) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT name FROM names WHERE id = ?1 ORDER BY rowid")
+            .map_err(|e| self.err(e))?;
+        let v = st
+            .query_map([id], |r| r.get(0))
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<String>>>()
+            .map_err(|e| self.err(e))?;
+        Ok(v)
+    }
+
+    fn external_ids(&self, id: &str) -> Result<Vec<(String, String)>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT source, ext_id FROM external_ids WHERE id = ?1 ORDER BY rowid")
+            .map_err(|e| self.err(e))?;
+        let v = st
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        Ok(v)
+    }
+
+    fn relationships(&self, id: &str) -> Result<Vec<RelationshipView>> {
+        let sql = "
+            SELECT e.rel_id, e.kind, 'outgoing', e.target, e.target
+            FROM edges e JOIN current r ON r.id = e.rel_id
+            WHERE e.source = ?1 AND r.revoked = 0
+            UNION ALL
+            SELECT e.rel_id, e.kind, 'incoming', e.source, e.source
+            FROM edges e JOIN current r ON r.id = e.rel_id
+            WHERE e.target = ?1 AND r.revoked = 0";
+        let mut st = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let rows: Vec<(String, String, String, String)> = st
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))?;
+        let mut other = self
+            .conn
+            .prepare_cached(
+                "SELECT c.name, (SELECT ext_id FROM external_ids x WHERE x.id = c.id ORDER BY rowid LIMIT 1)
+                 FROM current c WHERE c.id = ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (rel, kind, dir, other_id) in rows {
+            let (name, ext): (Option<String>, Option<String>) = other
+                .query_row([&other_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(|e| self.err(e))?
+                .unwrap_or((None, None));
+            out.push(RelationshipView {
+                relationship_id: rel,
+                kind,
+                direction: if dir == "outgoing" {
+                    Direction::Outgoing
+                } else {
+                    Direction::Incoming
+                },
+                other_type: other_id
+                    .split_once("--")
+                    .map(|(t, _)| t.to_owned())
+                    .unwrap_or_default(),
+                other_id,
+                other_name: name,
+                other_external_id: ext,
+            });
+        }
+        out.sort_by(|a, b| {
+            (a.kind.as_str(), a.direction as u8, a.other_type.as_str(), &a.other_name)
+                .cmp(&(b.kind.as_str(), b.direction as u8, b.other_type.as_str(), &b.other_name))
+        });
+        Ok(out)
+    }
+
+    fn search(&self, q: &SearchQuery) -> Result<Vec<SearchHit>> {
+        let Some(fts) = fts_query(&q.text) else {
+            return Ok(Vec::new());
+        };
+        // Weights: name 10, aliases 6, external ids 8, description 1.
+        let mut sql = String::from(
+            "SELECT c.id, c.type, c.name,
+                    (SELECT ext_id FROM external_ids x WHERE x.id = c.id ORDER BY rowid LIMIT 1),
+                    -bm25(fts, 10.0, 6.0, 8.0, 1.0) AS score
+             FROM fts JOIN current c ON c.seq = fts.rowid
+             WHERE fts MATCH ?1",
+        );
+        if !q.include_revoked {
+            sql.push_str(" AND c.revoked = 0 AND c.deprecated = 0");
+        }
+        let mut args: Vec<String> = vec![fts];
+        if !q.types.is_empty() {
+            let marks: Vec<String> = (0..q.types.len()).map(|i| format!("?{}", i + 2)).collect();
+            sql.push_str(&format!(" AND c.type IN ({})", marks.join(", ")));
+            args.extend(q.types.iter().cloned());
+        }
+        sql.push_str(" ORDER BY score DESC, c.name LIMIT ");
+        sql.push_str(&q.limit.max(1).to_string());
+        let mut st = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let hits = st
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                Ok(SearchHit {
+                    id: r.get(0)?,
+                    type_name: r.get(1)?,
+                    name: r.get(2)?,
+                    external_id: r.get(3)?,
+                    score: (r.get::<_, f64>(4)? * 1000.0).round() / 1000.0,
+                })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        Ok(hits)
+    }
+
+    fn export(
+        &self,
+        filter: &ExportFilter,
+        sink: &mut dyn FnMut(&StoredObject) -> std::io::Result<()>,
+    ) -> Result<u64> {
+        let mut sql = if filter.all_versions {
+            String::from(
+                "SELECT o.id, o.type, o.version, NULL, o.revoked, o.deprecated, o.seq, o.json
+                 FROM objects o WHERE 1 = 1",
+            )
+        } else {
+            format!("SELECT {CURRENT_COLS} FROM current c JOIN objects o ON o.seq = c.seq WHERE 1 = 1")
+        };
+        let mut args: Vec<String> = Vec::new();
+        let placeholders = |vals: &[String], args: &mut Vec<String>| {
+            let start = args.len();
+            args.extend(vals.iter().cloned());
+            (start..args.len())
+                .map(|i| format!("?{}", i + 1))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !filter.types.is_empty() {
+            let p = placeholders(&filter.types, &mut args);
+            sql.push_str(&format!(" AND o.type IN ({p})"));
+        }
+        if let Some(since) = &filter.since {
+            let p = placeholders(std::slice::from_ref(since), &mut args);
+            sql.push_str(&format!(" AND o.version >= {p}"));
+        }
+        if !filter.markings.is_empty() {
+            let p = placeholders(&filter.markings, &mut args);
+            sql.push_str(&format!(
+                " AND o.seq IN (SELECT seq FROM markings WHERE marking IN ({p}))"
+            ));
+        }
+        sql.push_str(" ORDER BY o.seq");
+        let mut st = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let mut rows = st
+            .query(rusqlite::params_from_iter(args.iter()))
+            .map_err(|e| self.err(e))?;
+        let mut n = 0;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let o = Self::row_to_object(r).map_err(|e| self.err(e))?;
+            sink(&o).map_err(|e| StoreError::Open {
+                path: self.path.display().to_string(),
+                message: format!("writing export: {e}"),
+            })?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn stats(&self) -> Result<Stats> {
+        let q = |sql: &str| -> Result<u64> {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map(|v| v as u64)
+                .map_err(|e| self.err(e))
+        };
+        let mut st = self
+            .conn
+            .prepare("SELECT type, count(*) FROM current GROUP BY type ORDER BY count(*) DESC, type")
+            .map_err(|e| self.err(e))?;
+        let types = st
+            .query_map([], |r| {
+                Ok(TypeCount {
+                    type_name: r.get(0)?,
+                    count: r.get::<_, i64>(1)? as u64,
+                })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        let bytes = ["", "-wal"]
+            .iter()
+            .filter_map(|s| {
+                let mut p = self.path.clone().into_os_string();
+                p.push(s);
+                std::fs::metadata(p).ok().map(|m| m.len())
+            })
+            .sum();
+        Ok(Stats {
+            store: self.path.display().to_string(),
+            bytes,
+            objects: q("SELECT count(*) FROM current")?,
+            versions: q("SELECT count(*) FROM objects")?,
+            revoked: q("SELECT count(*) FROM current WHERE revoked = 1")?,
+            types,
+        })
+    }
+}
