@@ -1,0 +1,258 @@
+//! Intelligence import for Stormwatch.
+//!
+//! Owns getting outside intelligence into the store: reading files (gzip detected by
+//! content, never by extension), recognising their format, turning them into checked
+//! STIX objects and writing each file in one transaction. A file with any invalid
+//! object imports nothing unless the caller asks to skip invalid objects; every bad
+//! object is reported with its index, id, line and property. It never prints.
+
+pub mod read;
+
+pub use read::{read_input, Compression, Input, ReadError};
+
+use serde::Serialize;
+use std::collections::HashSet;
+
+use stormwatch_model::{bundle, tlp, Limits};
+use stormwatch_store::Store;
+
+/// Options for one import.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Import the valid objects of a file even when some are invalid.
+    pub skip_invalid: bool,
+    pub limits: Limits,
+    /// Largest accepted file, after decompression, in bytes.
+    pub max_input_bytes: Option<u64>,
+}
+
+/// Receives progress of an import; the CLI draws it, tests ignore it.
+pub trait Progress {
+    /// A new stage begins; `total` is its length in units (bytes or objects), if known.
+    fn stage(&mut self, name: &str, total: Option<u64>);
+    /// `done` units of the current stage are finished.
+    fn advance(&mut self, done: u64);
+}
+
+/// Ignores progress.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn stage(&mut self, _: &str, _: Option<u64>) {}
+    fn advance(&mut self, _: u64) {}
+}
+
+/// An object that was not imported, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectedObject {
+    /// 0-based position in the bundle's `objects`.
+    pub index: usize,
+    /// 1-based line in the (decompressed) file where the object starts.
+    pub line: usize,
+    pub id: Option<String>,
+    /// Every error found in the object, each naming its property.
+    pub error: String,
+}
+
+/// What happened to one file. `error` is set when the file as a whole could not be
+/// read or parsed; then nothing was imported.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    pub format: Option<String>,
+    pub imported: usize,
+    pub unchanged: usize,
+    pub rejected: Vec<RejectedObject>,
+    /// Ids whose stored version (same id and modified) had different content.
+    pub replaced: Vec<String>,
+    pub warnings: Vec<String>,
+    pub error: Option<String>,
+    /// True when the file's objects were written (all of them, or with
+    /// `--skip-invalid` the valid ones).
+    pub committed: bool,
+}
+
+impl FileReport {
+    fn new(file: &str) -> FileReport {
+        FileReport {
+            file: file.to_owned(),
+            format: None,
+            imported: 0,
+            unchanged: 0,
+            rejected: Vec::new(),
+            replaced: Vec::new(),
+            warnings: Vec::new(),
+            error: None,
+            committed: false,
+        }
+    }
+
+    /// A file counts as rejected when it failed whole, or when it had invalid
+    /// objects and was not committed, or when nothing in it was accepted.
+    pub fn is_rejected(&self) -> bool {
+        self.error.is_some()
+            || !self.committed
+            || (!self.rejected.is_empty() && self.imported + self.unchanged == 0)
+    }
+}
+
+/// How many unresolved references to name in a warning.
+const REF_SAMPLES: usize = 3;
+
+/// Imports one file into `store`. `display` is the name used in reports.
+pub fn import_file(
+    store: &mut dyn Store,
+    path: &std::path::Path,
+    display: &str,
+    opts: &ImportOptions,
+    progress: &mut dyn Progress,
+) -> FileReport {
+    let mut report = FileReport::new(display);
+    let input = match read_input(path, opts.max_input_bytes) {
+        Ok(i) => i,
+        Err(e) => {
+            report.error = Some(e.to_string());
+            return report;
+        }
+    };
+    import_bytes(store, &input, opts, progress, report)
+}
+
+/// Imports already-read content (used for stdin and by tests).
+pub fn import_bytes(
+    store: &mut dyn Store,
+    input: &Input,
+    opts: &ImportOptions,
+    progress: &mut dyn Progress,
+    mut report: FileReport,
+) -> FileReport {
+    progress.stage("parsing", Some(input.bytes.len() as u64));
+    let text = match bundle::as_utf8(&input.bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            report.error = Some(e.to_string());
+            return report;
+        }
+    };
+    let parsed = match stormwatch_model::parse_bundle(text, opts.limits) {
+        Ok(p) => p,
+        Err(e) => {
+            report.error = Some(e.to_string());
+            return report;
+        }
+    };
+    progress.advance(input.bytes.len() as u64);
+    report.format = Some(match input.compression {
+        Compression::None => parsed.format_name().to_owned(),
+        Compression::Gzip => format!("{}+gzip", parsed.format_name()),
+    });
+    report.rejected = parsed
+        .rejected
+        .iter()
+        .map(|r| RejectedObject {
+            index: r.index,
+            line: r.line,
+            id: r.id.clone(),
+            error: r
+                .errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        })
+        .collect();
+    let upgraded = parsed.objects.iter().filter(|c| c.upgraded).count();
+    if upgraded > 0 {
+        report.warnings.push(format!(
+            "{upgraded} objects were STIX 2.0 and were upgraded to 2.1 (spec_version added; malware is_family: true)"
+        ));
+    }
+    let mut warned = 0usize;
+    for c in &parsed.objects {
+        for w in &c.warnings {
+            warned += 1;
+            if warned <= 20 {
+                report.warnings.push(format!(
+                    "objects[{}] {}: {w}",
+                    c.index, c.object.meta.id
+                ));
+            }
+        }
+    }
+    if warned > 20 {
+        report
+            .warnings
+            .push(format!("... and {} more object warnings", warned - 20));
+    }
+    if !report.rejected.is_empty() && !opts.skip_invalid {
+        return report;
+    }
+    if let Some(w) = unresolved_refs(store, &parsed) {
+        report.warnings.push(w);
+    }
+    let objects: Vec<_> = parsed.objects.into_iter().map(|c| c.object).collect();
+    progress.stage("writing", Some(objects.len() as u64));
+    match store.write(&objects, &mut |n| progress.advance(n as u64)) {
+        Ok(w) => {
+            report.imported = w.imported;
+            report.unchanged = w.unchanged;
+            if !w.replaced.is_empty() {
+                report.warnings.push(format!(
+                    "{} stored versions had the same id and modified but different content and were replaced (e.g. {})",
+                    w.replaced.len(),
+                    w.replaced[0]
+                ));
+            }
+            report.replaced = w.replaced;
+            report.committed = true;
+        }
+        Err(e) => report.error = Some(e.to_string()),
+    }
+    report
+}
+
+/// A warning naming references that point at objects neither in the bundle nor in
+/// the store (the predefined TLP markings always count as known).
+fn unresolved_refs(store: &dyn Store, parsed: &stormwatch_model::ParsedBundle<'_>) -> Option<String> {
+    let in_bundle: HashSet<&str> = parsed
+        .objects
+        .iter()
+        .map(|c| c.object.meta.id.as_str())
+        .collect();
+    let mut missing: Vec<&str> = Vec::new();
+    let mut seen = HashSet::new();
+    for c in &parsed.objects {
+        let m = &c.object.meta;
+        let refs = m
+            .created_by_ref
+            .iter()
+            .map(String::as_str)
+            .chain(m.markings.iter().map(String::as_str))
+            .chain(m.edges.iter().flat_map(|e| [e.source.as_str(), e.target.as_str()]))
+            .chain(m.refs.iter().map(|(_, t)| t.as_str()));
+        for r in refs {
+            if r != m.id && !in_bundle.contains(r) && tlp::level_of(r).is_none() && seen.insert(r) {
+                missing.push(r);
+            }
+        }
+    }
+    if missing.is_empty() {
+        return None;
+    }
+    let known: HashSet<String> = store
+        .existing_ids(&missing)
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    missing.retain(|r| !known.contains(*r));
+    if missing.is_empty() {
+        return None;
+    }
+    missing.sort_unstable();
+    let sample: Vec<&str> = missing.iter().take(REF_SAMPLES).copied().collect();
+    Some(format!(
+        "{} referenced objects are neither in this file nor in the store (kept as dangling references), e.g. {}",
+        missing.len(),
+        sample.join(", ")
+    ))
+}
