@@ -62,7 +62,7 @@ min() { printf '%s\n' "$@" | sort -g | head -1; }
 max() { printf '%s\n' "$@" | sort -g | tail -1; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1000000 }'; }
-thousands() { printf "%'d" "$1" 2>/dev/null || printf '%s' "$1"; }
+thousands() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }
 filesize() { stat -c %s "$1"; }
 storesize() { local t=0 f; for f in "$1" "$1-wal" "$1-shm"; do [[ -f $f ]] && t=$((t + $(filesize "$f"))); done; echo "$t"; }
 
@@ -110,6 +110,7 @@ report() {
 
 # ---------------------------------------------------------------- setup
 [[ -f "$ENTERPRISE" && -f "$STIX20" ]] || { log "data not found under $DATA (set STORMWATCH_DATA)"; exit 1; }
+DATA="$(cd "$DATA" && pwd)"; ENTERPRISE="$DATA/$(basename "$ENTERPRISE")"; STIX20="$DATA/$(basename "$STIX20")"
 
 apt_install() {  # apt_install PACKAGE: best effort, needs root
     [[ $(id -u) == 0 ]] || return 1
@@ -164,17 +165,17 @@ fi
 count_objects() { "$PY" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["objects"]))' "$1"; }
 
 # ---------------------------------------------------------------- import + export + validate + compare
-# bench_file TAG FILE COMPARE_MODE(exact|upgrade) FIRST_ROW_NUMBER
-bench_file() {
-    local tag="$1" file="$2" mode="$3" n="$4"
+# import_new TAG FILE ROW: import FILE into a new store $WORK/TAG.db, best of RUNS.
+# Sets SW_IMPORT_BEST.
+import_new() {
+    local tag="$1" file="$2" n="$3"
     local base; base="$(basename "$file")"
-    local db="$WORK/$tag.db" out="$WORK/$tag-export.json"
+    local db="$WORK/$tag.db"
     local size objs walls=() rsss=() i
     size="$(filesize "$file")"
     objs="$(count_objects "$file")" || die "cannot read $file"
     cat "$file" >/dev/null  # warm the page cache for every tool alike
 
-    # 1/5. import into a new store, best of RUNS
     for ((i = 1; i <= RUNS; i++)); do
         rm -f "$db" "$db-wal" "$db-shm"
         log "$tag: stormwatch import, run $i/$RUNS"
@@ -183,11 +184,15 @@ bench_file() {
     done
     SW_IMPORT_BEST="$(min "${walls[@]}")"
     local rss; rss="$(max "${rsss[@]}")"
-    local store1; store1="$(storesize "$db")"
-    ROWS+=("| $n | Import \`$base\` ($(mb "$size") MB, $(thousands "$objs") objects) into a new store | Stormwatch | **$(fmt "$SW_IMPORT_BEST") s** (runs: ${walls[*]}) | $(mib "$rss") MiB | peak RSS / file size = $(div "$((rss * 1024))" "$size")×; store $(mb "$store1") MB |")
+    ROWS+=("| $n | Import \`$base\` ($(mb "$size") MB, $(thousands "$objs") objects) into a new store | Stormwatch | **$(fmt "$SW_IMPORT_BEST") s** (runs: ${walls[*]}) | $(mib "$rss") MiB | peak RSS / file size = $(div "$((rss * 1024))" "$size")×; store $(mb "$(storesize "$db")") MB |")
+}
 
-    # 3. re-import into the populated store (must add nothing: checked by the export comparison)
-    walls=(); rsss=()
+# reimport TAG FILE ROW: import FILE again into the populated $WORK/TAG.db, best of RUNS.
+# It must add nothing: export_check's comparison would see duplicates or new versions.
+reimport() {
+    local tag="$1" file="$2" n="$3"
+    local db="$WORK/$tag.db" walls=() rsss=() i store1
+    store1="$(storesize "$db")"
     for ((i = 1; i <= RUNS; i++)); do
         log "$tag: stormwatch re-import, run $i/$RUNS"
         measure "$tag-reimport-$i" "$SW" --db "$db" import "$file"
@@ -195,8 +200,14 @@ bench_file() {
     done
     local store2; store2="$(storesize "$db")"
     ROWS+=("| $n | Re-import the same file into the populated store | Stormwatch | **$(fmt "$(min "${walls[@]}")") s** (runs: ${walls[*]}) | $(mib "$(max "${rsss[@]}")") MiB | store $(mb "$store1") → $(mb "$store2") MB; last line: \`$(tail -n 1 "$WORK/$tag-reimport-$RUNS.log" | cut -c1-80 | sed 's/[|`]/ /g')\` |")
+}
 
-    # 4. export
+# export_check TAG FILE MODE(exact|upgrade) ROW: export $WORK/TAG.db, run stix2-validator
+# on the export (no errors allowed) and compare it with FILE.
+export_check() {
+    local tag="$1" file="$2" mode="$3" n="$4"
+    local base; base="$(basename "$file")"
+    local db="$WORK/$tag.db" out="$WORK/$tag-export.json"
     log "$tag: stormwatch export"
     rm -f "$out"
     measure "$tag-export" "$SW" --db "$db" export -o "$out"
@@ -237,8 +248,8 @@ bench_file() {
     [[ $crc -eq 0 ]] || die "$tag: exported bundle differs from the input (see above)"
 }
 
-# ---------------------------------------------------------------- 1, 3, 4: enterprise 18.1 (STIX 2.1)
-bench_file enterprise "$ENTERPRISE" exact 1
+# ---------------------------------------------------------------- 1: enterprise 18.1 (STIX 2.1)
+import_new enterprise "$ENTERPRISE" 1
 SW_ENTERPRISE_BEST="$SW_IMPORT_BEST"
 ENTERPRISE_DB="$WORK/enterprise.db"
 
@@ -257,8 +268,14 @@ PY_LOAD_BEST="$(min "${py_load[@]}")"
 PY_WALL_BEST="$(min "${py_wall[@]}")"
 ROWS+=("| 2 | Load \`$(basename "$ENTERPRISE")\` into \`stix2.MemoryStore().load_from_file()\` (in memory, no persistence) | Python stix2 $STIX2_VER | **$(fmt "$PY_LOAD_BEST") s** in-process (runs: ${py_load[*]}); $(fmt "$PY_WALL_BEST") s whole process (runs: ${py_wall[*]}) | $(mib "$(max "${py_rss[@]}")") MiB | $(thousands "$PY_IDS") ids loaded; **python / stormwatch = $(div "$PY_LOAD_BEST" "$SW_ENTERPRISE_BEST" 1)×** (in-process load vs Stormwatch whole process), $(div "$PY_WALL_BEST" "$SW_ENTERPRISE_BEST" 1)× (whole process vs whole process) |")
 
+# ---------------------------------------------------------------- 3, 4: re-import, export, validate, compare
+reimport enterprise "$ENTERPRISE" 3
+export_check enterprise "$ENTERPRISE" exact 4
+
 # ---------------------------------------------------------------- 5: enterprise 15.0 (STIX 2.0 input)
-bench_file stix20 "$STIX20" upgrade 5
+import_new stix20 "$STIX20" 5
+reimport stix20 "$STIX20" 5
+export_check stix20 "$STIX20" upgrade 5
 
 # ---------------------------------------------------------------- 6, 7: search latency
 # time_cmd NAME CMD...: mean/min/stddev in ms over SEARCH_RUNS runs after 3 warmups

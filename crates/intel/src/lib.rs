@@ -231,7 +231,7 @@ fn unresolved_refs(store: &dyn Store, parsed: &stormwatch_model::ParsedBundle<'_
             .chain(m.edges.iter().flat_map(|e| [e.source.as_str(), e.target.as_str()]))
             .chain(m.refs.iter().map(|(_, t)| t.as_str()));
         for r in refs {
-            if r != m.id && !in_bundle.contains(r) && tlp::level_of(r).is_none() && seen.insert(r) {
+            if !r.is_empty() && r != m.id && !in_bundle.contains(r) && tlp::level_of(r).is_none() && seen.insert(r) {
                 missing.push(r);
             }
         }

@@ -75,14 +75,23 @@ pub struct ParsedBundle<'a> {
     pub id: Option<String>,
     /// `spec_version` of the bundle itself (present only in STIX 2.0 bundles).
     pub spec_version: Option<String>,
+    /// True when the input was one STIX object rather than a bundle.
+    pub single_object: bool,
     pub objects: Vec<Checked<'a>>,
     pub rejected: Vec<Rejected>,
 }
 
 impl ParsedBundle<'_> {
-    /// `stix-2.0` when any object was upgraded or the bundle says 2.0, else `stix-2.1`.
+    /// `stix-2.0` when any object was upgraded or the bundle says 2.0, else `stix-2.1`
+    /// (with `-object` for a lone object).
     pub fn format_name(&self) -> &'static str {
-        if self.spec_version.as_deref() == Some("2.0") || self.objects.iter().any(|o| o.upgraded)
+        if self.single_object {
+            if self.objects.iter().any(|o| o.upgraded) {
+                "stix-2.0-object"
+            } else {
+                "stix-2.1-object"
+            }
+        } else if self.spec_version.as_deref() == Some("2.0") || self.objects.iter().any(|o| o.upgraded)
         {
             "stix-2.0"
         } else {
@@ -151,14 +160,34 @@ pub fn parse_bundle(text: &str, limits: Limits) -> Result<ParsedBundle<'_>, Bund
     })?;
     match raw.type_name.as_ref().and_then(Value::as_str) {
         Some("bundle") => {}
+        Some(t) if looks_like_object(t, raw.id.as_ref()) => {
+            // A lone STIX object (the official examples ship some): a bundle of one.
+            let whole: &RawValue = serde_json::from_str(text).map_err(|e| BundleError::Json {
+                line: e.line(),
+                column: e.column(),
+                message: strip_position(&e.to_string()),
+            })?;
+            let checked = check_object(text, 0, whole, false, limits);
+            let (objects, rejected) = match checked {
+                Ok(c) => (vec![c], vec![]),
+                Err(r) => (vec![], vec![r]),
+            };
+            return Ok(ParsedBundle {
+                id: None,
+                spec_version: None,
+                single_object: true,
+                objects,
+                rejected,
+            });
+        }
         Some(t) => {
             return Err(BundleError::NotABundle(format!(
-                "top-level object has type {t:?}; wrap STIX objects in a bundle ({{\"type\": \"bundle\", \"id\": \"bundle--<uuid>\", \"objects\": [...]}})"
+                "top-level object has type {t:?} but no matching id; expected a bundle ({{\"type\": \"bundle\", \"id\": \"bundle--<uuid>\", \"objects\": [...]}}) or one STIX object"
             )))
         }
         None => {
             return Err(BundleError::NotABundle(
-                "top-level object has no \"type\": \"bundle\" property".into(),
+                "top-level object has no \"type\" property; expected {\"type\": \"bundle\", \"objects\": [...]}".into(),
             ))
         }
     }
@@ -194,9 +223,17 @@ pub fn parse_bundle(text: &str, limits: Limits) -> Result<ParsedBundle<'_>, Bund
     Ok(ParsedBundle {
         id,
         spec_version,
+        single_object: false,
         objects,
         rejected,
     })
+}
+
+/// A top-level object whose `id` is `<type>--...` is taken for a lone STIX object.
+fn looks_like_object(type_name: &str, id: Option<&Value>) -> bool {
+    id.and_then(Value::as_str)
+        .and_then(|id| id.split_once("--"))
+        .is_some_and(|(t, _)| t == type_name)
 }
 
 fn strip_position(msg: &str) -> String {
@@ -300,6 +337,8 @@ mod tests {
             parse_bundle(r#"{"type":"indicator"}"#, l),
             Err(BundleError::NotABundle(_))
         ));
+        assert!(matches!(parse_bundle(r#"{"hello":"world"}"#, l), Err(BundleError::NotABundle(_))));
+        assert!(matches!(parse_bundle("[1,2]", l), Err(BundleError::NotABundle(_))));
         match parse_bundle("{\"type\":\"bundle\",\n\"objects\":[{", l) {
             Err(BundleError::Json { line: 2, .. }) => {}
             other => panic!("{other:?}"),
@@ -325,6 +364,15 @@ mod tests {
         assert_eq!(b.rejected[0].index, 1);
         assert_eq!(b.rejected[0].line, 3);
         assert_eq!(b.rejected[1].line, 4);
+    }
+
+    #[test]
+    fn lone_object_is_a_bundle_of_one() {
+        let obj = format!(r#"{{"type":"ipv4-addr","id":"ipv4-addr--{ID}","value":"1.2.3.4"}}"#);
+        let b = parse_bundle(&obj, Limits::default()).unwrap();
+        assert!(b.single_object);
+        assert_eq!(b.objects.len(), 1);
+        assert_eq!(b.format_name(), "stix-2.1-object");
     }
 
     #[test]
