@@ -64,13 +64,16 @@ pub fn check_depth(text: &[u8], limit: usize) -> Result<(), BundleError> {
     while i < text.len() {
         match text[i] {
             b'"' => {
-                // Skip the string, honouring escapes.
+                // Skip the string, honouring escapes (strings are most of STIX's bytes).
                 i += 1;
-                while i < text.len() {
-                    match text[i] {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &text[i.min(text.len())..]) {
+                        None => return Ok(()),
+                        Some(p) if text[i + p] == b'\\' => i += p + 2,
+                        Some(p) => {
+                            i += p;
+                            break;
+                        }
                     }
                 }
             }
@@ -255,10 +258,18 @@ pub fn parse_bundle(text: &str, limits: Limits) -> Result<ParsedBundle<'_>, Bund
         }
     }
     let is_20 = spec_version.as_deref() == Some("2.0");
-    let mut objects = Vec::new();
+    use rayon::prelude::*;
+    let checked: Vec<Result<Checked<'_>, Rejected>> = raw
+        .objects
+        .unwrap_or_default()
+        .into_par_iter()
+        .enumerate()
+        .map(|(index, r)| check_object(text, index, r, is_20, limits))
+        .collect();
+    let mut objects = Vec::with_capacity(checked.len());
     let mut rejected = Vec::new();
-    for (index, r) in raw.objects.unwrap_or_default().into_iter().enumerate() {
-        match check_object(text, index, r, is_20, limits) {
+    for c in checked {
+        match c {
             Ok(c) => objects.push(c),
             Err(rej) => rejected.push(rej),
         }
