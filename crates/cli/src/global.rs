@@ -16,7 +16,12 @@ use stormwatch_store::{Location, Store};
 #[derive(Args, Debug)]
 pub struct Global {
     /// SQLite store file [env: STORMWATCH_DB; default: the platform data directory]
-    #[arg(long, global = true, value_name = "PATH", conflicts_with = "database_url")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        conflicts_with = "database_url"
+    )]
     pub db: Option<PathBuf>,
 
     /// PostgreSQL store, e.g. postgres://user@host/db [env: STORMWATCH_DATABASE_URL]
@@ -67,14 +72,17 @@ impl Global {
         }
         match dirs::data_dir() {
             Some(d) => Ok(Location::Sqlite(d.join("stormwatch").join("stormwatch.db"))),
-            None => bail!("no platform data directory; choose a store with --db PATH or STORMWATCH_DB"),
+            None => {
+                bail!("no platform data directory; choose a store with --db PATH or STORMWATCH_DB")
+            }
         }
     }
 
     /// Opens the selected store.
     pub fn open_store(&self) -> anyhow::Result<Box<dyn Store>> {
         let loc = self.location()?;
-        loc.open().with_context(|| format!("cannot open the store at {loc}"))
+        loc.open()
+            .with_context(|| format!("cannot open the store at {loc}"))
     }
 
     /// A progress bar on stderr, hidden when stderr is not a terminal.

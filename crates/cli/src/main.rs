@@ -18,7 +18,12 @@ use global::Global;
 /// Exit codes: 0 = success / nothing found, 1 = findings (or no search hits),
 /// 2 = error (failed inputs are reported after the rest was processed).
 #[derive(Parser)]
-#[command(name = "stormwatch", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "stormwatch",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 struct Cli {
     #[command(flatten)]
     global: Global,

@@ -12,7 +12,9 @@ struct Kb {
 
 impl Kb {
     fn new() -> Kb {
-        Kb { dir: tempfile::tempdir().unwrap() }
+        Kb {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
     fn db(&self) -> PathBuf {
         self.dir.path().join("kb.db")
@@ -36,16 +38,29 @@ impl Kb {
         kb
     }
     fn json(&self, args: &[&str]) -> (Value, i32) {
-        let out = self.cmd().args(["--format", "json"]).args(args).output().unwrap();
+        let out = self
+            .cmd()
+            .args(["--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
         let v = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)));
         (v, out.status.code().unwrap())
     }
     /// Every object in the store, as exported, sorted: the store's observable state.
     fn snapshot(&self) -> Vec<String> {
-        let out = self.cmd().args(["export", "--all-versions", "--format", "jsonl"]).output().unwrap();
+        let out = self
+            .cmd()
+            .args(["export", "--all-versions", "--format", "jsonl"])
+            .output()
+            .unwrap();
         assert!(out.status.success());
-        let mut v: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect();
+        let mut v: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
         v.sort();
         v
     }
@@ -78,7 +93,10 @@ fn help_for_every_command() {
 #[test]
 fn import_json_report_shape() {
     let kb = Kb::new();
-    let (v, code) = kb.json(&["import", example("attack-salt-typhoon.json").to_str().unwrap()]);
+    let (v, code) = kb.json(&[
+        "import",
+        example("attack-salt-typhoon.json").to_str().unwrap(),
+    ]);
     assert_eq!(code, 0);
     let f = &v["files"][0];
     assert_eq!(f["format"], "stix-2.1");
@@ -86,7 +104,10 @@ fn import_json_report_shape() {
     assert_eq!(f["unchanged"], 0);
     assert_eq!(f["rejected"], serde_json::json!([]));
     // Re-import adds nothing.
-    let (v, code) = kb.json(&["import", example("attack-salt-typhoon.json").to_str().unwrap()]);
+    let (v, code) = kb.json(&[
+        "import",
+        example("attack-salt-typhoon.json").to_str().unwrap(),
+    ]);
     assert_eq!(code, 0);
     assert_eq!(v["files"][0]["imported"], 0);
     assert_eq!(v["files"][0]["unchanged"], 47);
@@ -107,8 +128,15 @@ fn show_g1045_lists_techniques_and_software() {
     let (v, code) = kb.json(&["show", "salt typhoon"]);
     assert_eq!(code, 0);
     let o = &v["objects"][0];
-    assert_eq!(o["object"]["id"], "intrusion-set--1c3dcf91-b859-4aae-a09c-ae26dc8b6390");
-    assert!(o["names"].as_array().unwrap().iter().any(|n| n == "Salt Typhoon"));
+    assert_eq!(
+        o["object"]["id"],
+        "intrusion-set--1c3dcf91-b859-4aae-a09c-ae26dc8b6390"
+    );
+    assert!(o["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n == "Salt Typhoon"));
     let rels = o["relationships"].as_array().unwrap();
     assert_eq!(rels.len(), 15);
     for r in rels {
@@ -116,7 +144,9 @@ fn show_g1045_lists_techniques_and_software() {
             assert!(r.get(k).is_some(), "{k} missing in {r}");
         }
     }
-    assert!(rels.iter().any(|r| r["type"] == "uses" && r["other_name"] == "JumbledPath" && r["direction"] == "outgoing"));
+    assert!(rels.iter().any(|r| r["type"] == "uses"
+        && r["other_name"] == "JumbledPath"
+        && r["direction"] == "outgoing"));
 }
 
 #[test]
@@ -145,7 +175,10 @@ fn search_typhoon() {
     assert_eq!(code, 0);
     let hits = v["hits"].as_array().unwrap();
     let names: Vec<&str> = hits.iter().map(|h| h["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"Salt Typhoon") && names.contains(&"Volt Typhoon"), "{names:?}");
+    assert!(
+        names.contains(&"Salt Typhoon") && names.contains(&"Volt Typhoon"),
+        "{names:?}"
+    );
     for h in hits {
         for k in ["id", "type", "name", "external_id", "score"] {
             assert!(h.get(k).is_some(), "{k}");
@@ -155,7 +188,11 @@ fn search_typhoon() {
     // No hits: exit 1.
     kb.cmd().args(["search", "zzzznothing"]).assert().code(1);
     // jsonl and csv.
-    let out = kb.cmd().args(["search", "typhoon", "--format", "jsonl"]).output().unwrap();
+    let out = kb
+        .cmd()
+        .args(["search", "typhoon", "--format", "jsonl"])
+        .output()
+        .unwrap();
     for line in String::from_utf8(out.stdout).unwrap().lines() {
         let _: Value = serde_json::from_str(line).unwrap();
     }
@@ -163,7 +200,9 @@ fn search_typhoon() {
         .args(["search", "jumbledpath", "--format", "csv"])
         .assert()
         .success()
-        .stdout(predicate::str::starts_with("score,type,external_id,name,id\n"));
+        .stdout(predicate::str::starts_with(
+            "score,type,external_id,name,id\n",
+        ));
 }
 
 #[test]
@@ -178,13 +217,27 @@ fn export_round_trip_is_lossless() {
     let (v, _) = kb.json(&["export", "--type", "malware"]);
     assert_eq!(v["objects"].as_array().unwrap().len(), 1);
     let (v, _) = kb.json(&["export", "--since", "2025-01-01"]);
-    assert!(v["objects"].as_array().unwrap().iter().all(|o| o["modified"].as_str().unwrap() >= "2025"));
-    let (v, _) = kb.json(&["export", "--marking", "marking-definition--fa42a846-8d90-4e51-bc29-71d5b4802168"]);
+    assert!(v["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["modified"].as_str().unwrap() >= "2025"));
+    let (v, _) = kb.json(&[
+        "export",
+        "--marking",
+        "marking-definition--fa42a846-8d90-4e51-bc29-71d5b4802168",
+    ]);
     assert_eq!(v["objects"].as_array().unwrap().len(), 46); // all but the marking definition itself
     let (v, _) = kb.json(&["export", "--marking", "TLP:RED"]);
     assert_eq!(v["objects"].as_array().unwrap().len(), 0);
-    kb.cmd().args(["export", "--marking", "TLP:PURPLE"]).assert().code(2);
-    kb.cmd().args(["export", "--since", "last week"]).assert().code(2);
+    kb.cmd()
+        .args(["export", "--marking", "TLP:PURPLE"])
+        .assert()
+        .code(2);
+    kb.cmd()
+        .args(["export", "--since", "last week"])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -195,7 +248,9 @@ fn stats_counts_types() {
     assert_eq!(v["objects"], 47 + 172);
     assert!(v["bytes"].as_u64().unwrap() > 0);
     let types = v["types"].as_array().unwrap();
-    assert!(types.iter().any(|t| t["type"] == "indicator" && t["count"] == 93));
+    assert!(types
+        .iter()
+        .any(|t| t["type"] == "indicator" && t["count"] == 93));
 }
 
 #[test]
@@ -212,7 +267,10 @@ fn store_selection_flags_and_environment() {
         .success();
     kb.cmd().args(["show", "G1045"]).assert().success();
     // Both flags: usage error.
-    kb.cmd().args(["--database-url", "postgres://x@localhost/db", "stats"]).assert().code(2);
+    kb.cmd()
+        .args(["--database-url", "postgres://x@localhost/db", "stats"])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -246,14 +304,21 @@ fn bad_inputs_fail_cleanly_and_leave_the_store_unchanged() {
     for (name, bytes, expect) in cases {
         let p = kb.write(name, &bytes);
         let out = kb.cmd().arg("import").arg(&p).output().unwrap();
-        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(out.status.code(), Some(2), "{name}: {all}");
         assert!(all.contains(expect), "{name}: expected {expect:?} in {all}");
         assert!(all.contains(name), "{name}: the file is named in {all}");
         assert_eq!(kb.snapshot(), before, "{name} changed the store");
     }
     // A missing file, among good ones: the rest is imported, then exit 2.
-    let good_file = kb.write("good.json", format!(r#"{{"type":"bundle","objects":[{good}]}}"#).as_bytes());
+    let good_file = kb.write(
+        "good.json",
+        format!(r#"{{"type":"bundle","objects":[{good}]}}"#).as_bytes(),
+    );
     kb.cmd()
         .arg("import")
         .arg(kb.dir.path().join("missing.json"))
@@ -261,7 +326,10 @@ fn bad_inputs_fail_cleanly_and_leave_the_store_unchanged() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("missing.json"));
-    kb.cmd().args(["show", &format!("ipv4-addr--{id}")]).assert().success();
+    kb.cmd()
+        .args(["show", &format!("ipv4-addr--{id}")])
+        .assert()
+        .success();
 }
 
 #[test]
@@ -271,13 +339,23 @@ fn huge_string_is_refused_without_touching_the_store() {
     let big = "A".repeat(100 << 20);
     // A file that is one 100 MB JSON string.
     let p = kb.write("string.json", format!("\"{big}\"").as_bytes());
-    kb.cmd().arg("import").arg(&p).assert().code(2).stderr(predicate::str::contains("string, not a bundle"));
+    kb.cmd()
+        .arg("import")
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("string, not a bundle"));
     // An object carrying a 100 MB description.
     let obj = format!(
         r#"{{"type":"bundle","objects":[{{"type":"x-big","id":"x-big--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5","created":"2020-01-01T00:00:00Z","modified":"2020-01-01T00:00:00Z","spec_version":"2.1","description":"{big}"}}]}}"#
     );
     let p = kb.write("bigobj.json", obj.as_bytes());
-    kb.cmd().arg("import").arg(&p).assert().code(2).stdout(predicate::str::contains("over the limit"));
+    kb.cmd()
+        .arg("import")
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("over the limit"));
     assert_eq!(kb.snapshot(), before);
 }
 

@@ -172,10 +172,9 @@ pub fn import_bytes(
         for w in &c.warnings {
             warned += 1;
             if warned <= 20 {
-                report.warnings.push(format!(
-                    "objects[{}] {}: {w}",
-                    c.index, c.object.meta.id
-                ));
+                report
+                    .warnings
+                    .push(format!("objects[{}] {}: {w}", c.index, c.object.meta.id));
             }
         }
     }
@@ -213,7 +212,10 @@ pub fn import_bytes(
 
 /// A warning naming references that point at objects neither in the bundle nor in
 /// the store (the predefined TLP markings always count as known).
-fn unresolved_refs(store: &dyn Store, parsed: &stormwatch_model::ParsedBundle<'_>) -> Option<String> {
+fn unresolved_refs(
+    store: &dyn Store,
+    parsed: &stormwatch_model::ParsedBundle<'_>,
+) -> Option<String> {
     let in_bundle: HashSet<&str> = parsed
         .objects
         .iter()
@@ -228,10 +230,19 @@ fn unresolved_refs(store: &dyn Store, parsed: &stormwatch_model::ParsedBundle<'_
             .iter()
             .map(String::as_str)
             .chain(m.markings.iter().map(String::as_str))
-            .chain(m.edges.iter().flat_map(|e| [e.source.as_str(), e.target.as_str()]))
+            .chain(
+                m.edges
+                    .iter()
+                    .flat_map(|e| [e.source.as_str(), e.target.as_str()]),
+            )
             .chain(m.refs.iter().map(|(_, t)| t.as_str()));
         for r in refs {
-            if !r.is_empty() && r != m.id && !in_bundle.contains(r) && tlp::level_of(r).is_none() && seen.insert(r) {
+            if !r.is_empty()
+                && r != m.id
+                && !in_bundle.contains(r)
+                && tlp::level_of(r).is_none()
+                && seen.insert(r)
+            {
                 missing.push(r);
             }
         }

@@ -40,7 +40,10 @@ pub fn read_input(path: &Path, max: Option<u64>) -> Result<Input, ReadError> {
     let limit = max.unwrap_or(DEFAULT_MAX_INPUT);
     let mut raw = Vec::new();
     if path.as_os_str() == "-" {
-        std::io::stdin().lock().take(limit + 1).read_to_end(&mut raw)?;
+        std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut raw)?;
     } else {
         let meta = std::fs::metadata(path)?;
         if meta.is_dir() {
@@ -51,10 +54,7 @@ pub fn read_input(path: &Path, max: Option<u64>) -> Result<Input, ReadError> {
             .read_to_end(&mut raw)?;
     }
     if raw.len() as u64 > limit {
-        return Err(ReadError::TooLarge {
-            limit,
-            after: "",
-        });
+        return Err(ReadError::TooLarge { limit, after: "" });
     }
     decode(raw, limit)
 }

@@ -29,7 +29,10 @@ fn count(s: &dyn Store) -> usize {
 }
 
 fn import(s: &mut SqliteStore, p: &Path, skip: bool) -> stormwatch_intel::FileReport {
-    let opts = ImportOptions { skip_invalid: skip, ..Default::default() };
+    let opts = ImportOptions {
+        skip_invalid: skip,
+        ..Default::default()
+    };
     import_file(s, p, &p.display().to_string(), &opts, &mut NoProgress)
 }
 
@@ -47,9 +50,20 @@ fn a_bad_object_rejects_the_whole_file_and_lists_every_error() {
     let idx: Vec<usize> = r.rejected.iter().map(|x| x.index).collect();
     assert_eq!(idx, vec![1, 3]);
     assert_eq!(r.rejected[0].line, 3);
-    assert!(r.rejected[0].error.contains("property id"), "{}", r.rejected[0].error);
-    assert_eq!(r.rejected[1].id.as_deref(), Some("malware--e78cb6e5-0c4b-4611-8297-d1b8b55e40b5"));
-    assert!(r.rejected[1].error.contains("property created"), "{}", r.rejected[1].error);
+    assert!(
+        r.rejected[0].error.contains("property id"),
+        "{}",
+        r.rejected[0].error
+    );
+    assert_eq!(
+        r.rejected[1].id.as_deref(),
+        Some("malware--e78cb6e5-0c4b-4611-8297-d1b8b55e40b5")
+    );
+    assert!(
+        r.rejected[1].error.contains("property created"),
+        "{}",
+        r.rejected[1].error
+    );
 
     // --skip-invalid imports the valid ones and still reports the rest.
     let r = import(&mut s, &f, true);
@@ -83,7 +97,11 @@ fn dangling_references_are_warnings() {
     let r = import(&mut s, &example("AA25-239A.stix.json"), false);
     assert!(r.committed);
     assert_eq!(r.imported, 172);
-    let w = r.warnings.iter().find(|w| w.contains("neither in this file nor in the store")).unwrap();
+    let w = r
+        .warnings
+        .iter()
+        .find(|w| w.contains("neither in this file nor in the store"))
+        .unwrap();
     assert!(w.starts_with("3 referenced objects"), "{w}");
 }
 
@@ -98,10 +116,20 @@ fn stix_20_upgrades() {
     let r = import(&mut s, &f, false);
     assert!(r.committed, "{r:?}");
     assert_eq!(r.format.as_deref(), Some("stix-2.0"));
-    let m: serde_json::Value = s.get("malware--a78cb6e5-0c4b-4611-8297-d1b8b55e40b5").unwrap().unwrap().value().unwrap();
+    let m: serde_json::Value = s
+        .get("malware--a78cb6e5-0c4b-4611-8297-d1b8b55e40b5")
+        .unwrap()
+        .unwrap()
+        .value()
+        .unwrap();
     assert_eq!(m["spec_version"], "2.1");
     assert_eq!(m["is_family"], true);
-    let i: serde_json::Value = s.get("indicator--a78cb6e5-0c4b-4611-8297-d1b8b55e40b5").unwrap().unwrap().value().unwrap();
+    let i: serde_json::Value = s
+        .get("indicator--a78cb6e5-0c4b-4611-8297-d1b8b55e40b5")
+        .unwrap()
+        .unwrap()
+        .value()
+        .unwrap();
     assert_eq!(i["pattern_type"], "stix");
     assert_eq!(i["labels"], serde_json::json!(["malicious-activity"]));
 }

@@ -81,7 +81,11 @@ pub fn check_depth(text: &[u8], limit: usize) -> Result<(), BundleError> {
                 depth += 1;
                 if depth > limit {
                     let (line, column) = line_col(text, i);
-                    return Err(BundleError::TooDeep { line, column, limit });
+                    return Err(BundleError::TooDeep {
+                        line,
+                        column,
+                        limit,
+                    });
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
@@ -136,7 +140,8 @@ impl ParsedBundle<'_> {
             } else {
                 "stix-2.1-object"
             }
-        } else if self.spec_version.as_deref() == Some("2.0") || self.objects.iter().any(|o| o.upgraded)
+        } else if self.spec_version.as_deref() == Some("2.0")
+            || self.objects.iter().any(|o| o.upgraded)
         {
             "stix-2.0"
         } else {
@@ -184,7 +189,9 @@ fn kind_of_json_start(text: &str) -> Option<&'static str> {
         Some(b'"') => Some("the top-level JSON value is a string, not a bundle object"),
         Some(b't' | b'f') => Some("the top-level JSON value is a boolean, not a bundle object"),
         Some(b'n') => Some("the top-level JSON value is null, not a bundle object"),
-        Some(b'-' | b'0'..=b'9') => Some("the top-level JSON value is a number, not a bundle object"),
+        Some(b'-' | b'0'..=b'9') => {
+            Some("the top-level JSON value is a number, not a bundle object")
+        }
         Some(_) => Some("the file does not start with a JSON value"),
     }
 }
@@ -385,14 +392,26 @@ mod tests {
     #[test]
     fn whole_file_errors() {
         let l = Limits::default();
-        assert!(matches!(parse_bundle("\"aaaa\"", l), Err(BundleError::NotABundle(_))));
-        assert!(matches!(parse_bundle("", l), Err(BundleError::NotABundle(_))));
+        assert!(matches!(
+            parse_bundle("\"aaaa\"", l),
+            Err(BundleError::NotABundle(_))
+        ));
+        assert!(matches!(
+            parse_bundle("", l),
+            Err(BundleError::NotABundle(_))
+        ));
         assert!(matches!(
             parse_bundle(r#"{"type":"indicator"}"#, l),
             Err(BundleError::NotABundle(_))
         ));
-        assert!(matches!(parse_bundle(r#"{"hello":"world"}"#, l), Err(BundleError::NotABundle(_))));
-        assert!(matches!(parse_bundle("[1,2]", l), Err(BundleError::NotABundle(_))));
+        assert!(matches!(
+            parse_bundle(r#"{"hello":"world"}"#, l),
+            Err(BundleError::NotABundle(_))
+        ));
+        assert!(matches!(
+            parse_bundle("[1,2]", l),
+            Err(BundleError::NotABundle(_))
+        ));
         match parse_bundle("{\"type\":\"bundle\",\n\"objects\":[{", l) {
             Err(BundleError::Json { line: 2, .. }) => {}
             other => panic!("{other:?}"),
@@ -404,11 +423,18 @@ mod tests {
             Err(BundleError::TooDeep { line: 1, .. })
         ));
         // Brackets inside strings do not count.
-        let text = one(&format!(r#"{{"type":"x-a","id":"x-a--{ID}","x":"{}\\\"["}}"#, "[".repeat(500)));
+        let text = one(&format!(
+            r#"{{"type":"x-a","id":"x-a--{ID}","x":"{}\\\"["}}"#,
+            "[".repeat(500)
+        ));
         assert!(parse_bundle(&text, l).is_ok());
         assert!(matches!(
             as_utf8(b"{\n\"a\xff\"}"),
-            Err(BundleError::Utf8 { line: 2, column: 3, offset: 4 })
+            Err(BundleError::Utf8 {
+                line: 2,
+                column: 3,
+                offset: 4
+            })
         ));
     }
 
@@ -441,7 +467,13 @@ mod tests {
             "a".repeat(2000)
         );
         let text = one(&obj);
-        let b = parse_bundle(&text, Limits { max_object_bytes: 1000 }).unwrap();
+        let b = parse_bundle(
+            &text,
+            Limits {
+                max_object_bytes: 1000,
+            },
+        )
+        .unwrap();
         assert!(b.rejected[0].errors[0].message.contains("over the limit"));
     }
 }

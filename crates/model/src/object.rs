@@ -267,7 +267,9 @@ pub fn is_valid_type_name(t: &str) -> bool {
 /// in canonical hyphenated form. Returns the type part.
 pub fn check_id(id: &str) -> Result<&str, String> {
     let Some((t, u)) = split_id(id) else {
-        return Err(format!("{id:?} is not an identifier of the form type--UUID"));
+        return Err(format!(
+            "{id:?} is not an identifier of the form type--UUID"
+        ));
     };
     if !is_valid_type_name(t) {
         return Err(format!("{id:?} has an invalid type part {t:?}"));
@@ -293,7 +295,10 @@ mod tests {
             bracketed_attack_id("Execution / System Services [T1569] (ENT)").as_deref(),
             Some("T1569")
         );
-        assert_eq!(bracketed_attack_id("Foo [bar] [T1059.008]").as_deref(), Some("T1059.008"));
+        assert_eq!(
+            bracketed_attack_id("Foo [bar] [T1059.008]").as_deref(),
+            Some("T1059.008")
+        );
         assert_eq!(bracketed_attack_id("no id ["), None);
     }
 

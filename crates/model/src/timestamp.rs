@@ -173,7 +173,7 @@ impl fmt::Display for Timestamp {
     /// Millisecond precision, the STIX convention.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (date, tod) = self.split();
-        if self.nanos % 1_000_000 == 0 {
+        if self.nanos.is_multiple_of(1_000_000) {
             write!(f, "{date}T{tod}.{:03}Z", self.nanos / 1_000_000)
         } else {
             write!(f, "{date}T{tod}.{:09}Z", self.nanos)

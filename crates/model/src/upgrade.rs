@@ -16,8 +16,7 @@ pub fn needs_upgrade(map: &Map<String, Value>, bundle_is_20: bool) -> bool {
         Some(_) => false,
         None => {
             let t = map.get("type").and_then(Value::as_str).unwrap_or_default();
-            let is_sco =
-                spec::category_of(t, map.contains_key("created")) == Category::Sco;
+            let is_sco = spec::category_of(t, map.contains_key("created")) == Category::Sco;
             !is_sco || bundle_is_20
         }
     }

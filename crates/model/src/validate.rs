@@ -74,13 +74,18 @@ impl Checker {
     }
 
     fn order(&mut self, map: &Map<String, Value>, early: &str, late: &str, strict: bool) {
-        let (Some(a), Some(b)) = (self.timestamp_quiet(map, early), self.timestamp_quiet(map, late))
-        else {
+        let (Some(a), Some(b)) = (
+            self.timestamp_quiet(map, early),
+            self.timestamp_quiet(map, late),
+        ) else {
             return;
         };
         if b < a || (strict && a == b) {
             let rel = if strict { "later than" } else { "at or after" };
-            self.error(late.to_owned(), format!("must be {rel} {early} ({a} > {b})"));
+            self.error(
+                late.to_owned(),
+                format!("must be {rel} {early} ({a} > {b})"),
+            );
         }
     }
 
@@ -92,7 +97,11 @@ impl Checker {
     fn reference(&mut self, key: &str, v: &Value, target: Option<Target>) {
         let one = |this: &mut Checker, path: String, v: &Value| {
             let Some(s) = v.as_str() else {
-                this.report(target.is_some(), path, "must be an identifier string".into());
+                this.report(
+                    target.is_some(),
+                    path,
+                    "must be an identifier string".into(),
+                );
                 return;
             };
             match check_id(s) {
@@ -114,10 +123,17 @@ impl Checker {
         };
         if key.ends_with("_refs") {
             match v.as_array() {
-                None => self.report(target.is_some(), key.to_owned(), "must be a list of identifiers".into()),
+                None => self.report(
+                    target.is_some(),
+                    key.to_owned(),
+                    "must be a list of identifiers".into(),
+                ),
                 Some(list) => {
                     if list.is_empty() {
-                        self.warn(key.to_owned(), "is an empty list (STIX lists must not be empty)");
+                        self.warn(
+                            key.to_owned(),
+                            "is an empty list (STIX lists must not be empty)",
+                        );
                     }
                     for (i, item) in list.iter().enumerate() {
                         one(self, format!("{key}[{i}]"), item);
@@ -144,7 +160,12 @@ pub fn validate(map: &Map<String, Value>) -> Vec<Issue> {
     let type_name = match map.get("type") {
         Some(Value::String(t)) => {
             if !crate::object::is_valid_type_name(t) {
-                c.error("type".to_owned(), format!("{t:?} is not a valid type name (3-250 characters of a-z, 0-9 and '-')"));
+                c.error(
+                    "type".to_owned(),
+                    format!(
+                        "{t:?} is not a valid type name (3-250 characters of a-z, 0-9 and '-')"
+                    ),
+                );
             }
             t.as_str()
         }
@@ -160,9 +181,10 @@ pub fn validate(map: &Map<String, Value>) -> Vec<Issue> {
     match map.get("id") {
         Some(Value::String(id)) => match check_id(id) {
             Err(e) => c.error("id".to_owned(), e),
-            Ok(t) if !type_name.is_empty() && t != type_name => {
-                c.error("id".to_owned(), format!("type part {t:?} differs from the object's type {type_name:?}"))
-            }
+            Ok(t) if !type_name.is_empty() && t != type_name => c.error(
+                "id".to_owned(),
+                format!("type part {t:?} differs from the object's type {type_name:?}"),
+            ),
             Ok(_) => {}
         },
         Some(_) => c.error("id".to_owned(), "must be a string"),
@@ -184,13 +206,21 @@ pub fn validate(map: &Map<String, Value>) -> Vec<Issue> {
     }
     for group in spec_entry.map(|s| s.one_of).unwrap_or(&[]) {
         if !group.iter().any(|k| map.contains_key(*k)) {
-            c.error(None, format!("at least one of {} is required", group.join(", ")));
+            c.error(
+                None,
+                format!("at least one of {} is required", group.join(", ")),
+            );
         }
     }
     if let Some(v) = map.get("spec_version") {
         match v.as_str() {
             Some("2.1") => {}
-            Some(other) => c.error("spec_version".to_owned(), format!("is {other:?}; Stormwatch stores STIX 2.1 (2.0 input is upgraded on import)")),
+            Some(other) => c.error(
+                "spec_version".to_owned(),
+                format!(
+                    "is {other:?}; Stormwatch stores STIX 2.1 (2.0 input is upgraded on import)"
+                ),
+            ),
             None => c.error("spec_version".to_owned(), "must be a string"),
         }
     }
@@ -242,7 +272,7 @@ pub fn validate(map: &Map<String, Value>) -> Vec<Issue> {
     }
     for key in ["name", "description", "lang"] {
         if let Some(v) = map.get(key) {
-            if !v.is_string() && !(key == "name" && category == Category::Sco) {
+            if !(v.is_string() || key == "name" && category == Category::Sco) {
                 c.error(key.to_owned(), "must be a string");
             }
         }
@@ -255,7 +285,9 @@ pub fn validate(map: &Map<String, Value>) -> Vec<Issue> {
 }
 
 fn check_external_references(c: &mut Checker, map: &Map<String, Value>) {
-    let Some(v) = map.get("external_references") else { return };
+    let Some(v) = map.get("external_references") else {
+        return;
+    };
     let Some(list) = v.as_array() else {
         c.error("external_references".to_owned(), "must be a list");
         return;
@@ -269,20 +301,28 @@ fn check_external_references(c: &mut Checker, map: &Map<String, Value>) {
         match r.get("source_name").map(Value::as_str) {
             Some(Some(src)) => {
                 if (src == "cve" || src == "capec") && !r.contains_key("external_id") {
-                    c.error(format!("{path}.external_id"), format!("is required when source_name is {src:?}"));
+                    c.error(
+                        format!("{path}.external_id"),
+                        format!("is required when source_name is {src:?}"),
+                    );
                 }
             }
             Some(None) => c.error(format!("{path}.source_name"), "must be a string"),
             None => c.error(format!("{path}.source_name"), "is required"),
         }
-        if !["description", "url", "external_id"].iter().any(|k| r.contains_key(*k)) {
+        if !["description", "url", "external_id"]
+            .iter()
+            .any(|k| r.contains_key(*k))
+        {
             c.error(path, "needs at least one of description, url, external_id");
         }
     }
 }
 
 fn check_granular_markings(c: &mut Checker, map: &Map<String, Value>) {
-    let Some(v) = map.get("granular_markings") else { return };
+    let Some(v) = map.get("granular_markings") else {
+        return;
+    };
     let Some(list) = v.as_array() else {
         c.error("granular_markings".to_owned(), "must be a list");
         return;
@@ -297,18 +337,28 @@ fn check_granular_markings(c: &mut Checker, map: &Map<String, Value>) {
             c.error(path.clone(), "must have exactly one of marking_ref, lang");
         }
         if let Some(r) = g.get("marking_ref") {
-            c.reference("marking_ref", r, Some(Target::Types(&["marking-definition"])));
+            c.reference(
+                "marking_ref",
+                r,
+                Some(Target::Types(&["marking-definition"])),
+            );
         }
-        if !g.get("selectors").and_then(Value::as_array).is_some_and(|s| !s.is_empty()) {
+        let selectors = g.get("selectors").and_then(Value::as_array);
+        if selectors.is_none_or(Vec::is_empty) {
             c.error(format!("{path}.selectors"), "must be a non-empty list");
         }
     }
 }
 
 fn check_extensions(c: &mut Checker, map: &Map<String, Value>) {
-    let Some(v) = map.get("extensions") else { return };
+    let Some(v) = map.get("extensions") else {
+        return;
+    };
     let Some(ext) = v.as_object() else {
-        c.error("extensions".to_owned(), "must be an object keyed by extension name or extension-definition id");
+        c.error(
+            "extensions".to_owned(),
+            "must be an object keyed by extension name or extension-definition id",
+        );
         return;
     };
     for (k, v) in ext {
@@ -335,8 +385,14 @@ fn check_type_specific(c: &mut Checker, type_name: &str, map: &Map<String, Value
         }
         "opinion" => {
             if let Some(v) = map.get("opinion") {
-                if !v.as_str().is_some_and(|s| spec::OPINION_VALUES.contains(&s)) {
-                    c.error("opinion".to_owned(), format!("must be one of {}", spec::OPINION_VALUES.join(", ")));
+                if !v
+                    .as_str()
+                    .is_some_and(|s| spec::OPINION_VALUES.contains(&s))
+                {
+                    c.error(
+                        "opinion".to_owned(),
+                        format!("must be one of {}", spec::OPINION_VALUES.join(", ")),
+                    );
                 }
             }
         }
@@ -350,19 +406,21 @@ fn check_type_specific(c: &mut Checker, type_name: &str, map: &Map<String, Value
         "observed-data" => {
             if let Some(v) = map.get("number_observed") {
                 if !v.as_u64().is_some_and(|n| (1..=999_999_999).contains(&n)) {
-                    c.error("number_observed".to_owned(), "must be an integer from 1 to 999,999,999");
+                    c.error(
+                        "number_observed".to_owned(),
+                        "must be an integer from 1 to 999,999,999",
+                    );
                 }
             }
         }
-        "location" => {
-            if map.contains_key("latitude") != map.contains_key("longitude") {
-                c.error("longitude".to_owned(), "latitude and longitude must be given together");
-            }
+        "location" if map.contains_key("latitude") != map.contains_key("longitude") => {
+            c.error(
+                "longitude".to_owned(),
+                "latitude and longitude must be given together",
+            );
         }
-        "relationship" => {
-            if map.get("relationship_type").is_some_and(|v| !v.is_string()) {
-                c.error("relationship_type".to_owned(), "must be a string");
-            }
+        "relationship" if map.get("relationship_type").is_some_and(|v| !v.is_string()) => {
+            c.error("relationship_type".to_owned(), "must be a string");
         }
         _ => {}
     }
@@ -424,8 +482,15 @@ mod tests {
             "relationship_type": "uses",
             "source_ref": "relationship--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5"});
         let e = errors(r);
-        assert!(e.iter().any(|m| m.contains("target_ref: is required")), "{e:?}");
-        assert!(e.iter().any(|m| m.contains("source_ref: points at a relationship")), "{e:?}");
+        assert!(
+            e.iter().any(|m| m.contains("target_ref: is required")),
+            "{e:?}"
+        );
+        assert!(
+            e.iter()
+                .any(|m| m.contains("source_ref: points at a relationship")),
+            "{e:?}"
+        );
     }
 
     #[test]

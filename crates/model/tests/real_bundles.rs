@@ -45,7 +45,9 @@ fn cisa_advisory_file() {
     let t1569 = parsed
         .objects
         .iter()
-        .find(|c| c.object.meta.name.as_deref() == Some("Execution / System Services [T1569] (ENT)"))
+        .find(|c| {
+            c.object.meta.name.as_deref() == Some("Execution / System Services [T1569] (ENT)")
+        })
         .unwrap();
     assert_eq!(t1569.object.meta.external_ids[0].id, "T1569");
     // The CISA marking definition (whose extension-definition is absent) is kept.
@@ -62,7 +64,9 @@ fn attack_excerpt() {
 
 #[test]
 fn official_stix_examples() {
-    let Some(dir) = shared_data("stix/examples") else { return };
+    let Some(dir) = shared_data("stix/examples") else {
+        return;
+    };
     let mut files = Vec::new();
     let mut stack = vec![dir];
     while let Some(d) = stack.pop() {
@@ -95,7 +99,9 @@ fn attack_enterprise_ics_mobile() {
 
 #[test]
 fn attack_20_is_upgraded() {
-    let Some(p) = shared_data("attack/enterprise-attack-15.0.stix20.json") else { return };
+    let Some(p) = shared_data("attack/enterprise-attack-15.0.stix20.json") else {
+        return;
+    };
     let bytes = std::fs::read(&p).unwrap();
     let parsed = parse_bundle(as_utf8(&bytes).unwrap(), Limits::default()).unwrap();
     assert!(parsed.rejected.is_empty());

@@ -166,7 +166,14 @@ pub fn import(out: &mut dyn Write, fmt: Format, files: &[FileReport]) -> io::Res
                 .collect();
             write_csv(
                 out,
-                &["file", "format", "imported", "unchanged", "rejected", "error"],
+                &[
+                    "file",
+                    "format",
+                    "imported",
+                    "unchanged",
+                    "rejected",
+                    "error",
+                ],
                 &rows,
             )
         }
@@ -335,7 +342,17 @@ fn show_text(out: &mut dyn Write, s: &ShownObject) -> io::Result<()> {
         .or_else(|| prop(o, "pattern"))
         .unwrap_or(id);
     let ext: Vec<&str> = s.external_ids.iter().map(|e| e.id.as_str()).collect();
-    writeln!(out, "{}  [{}]{}", clean(title), ty, if ext.is_empty() { String::new() } else { format!("  {}", ext.join(", ")) })?;
+    writeln!(
+        out,
+        "{}  [{}]{}",
+        clean(title),
+        ty,
+        if ext.is_empty() {
+            String::new()
+        } else {
+            format!("  {}", ext.join(", "))
+        }
+    )?;
     let mut t = Table::new(&["", ""]);
     t.row(vec!["id".into(), id.into()]);
     for k in ["created", "modified"] {
@@ -347,16 +364,25 @@ fn show_text(out: &mut dyn Write, s: &ShownObject) -> io::Result<()> {
         t.row(vec!["versions".into(), s.versions.to_string()]);
     }
     if o.get("revoked").and_then(serde_json::Value::as_bool) == Some(true) {
-        t.row(vec!["revoked".into(), "yes (this object was withdrawn by its producer)".into()]);
+        t.row(vec![
+            "revoked".into(),
+            "yes (this object was withdrawn by its producer)".into(),
+        ]);
     }
-    if o.get("x_mitre_deprecated").and_then(serde_json::Value::as_bool) == Some(true) {
+    if o.get("x_mitre_deprecated")
+        .and_then(serde_json::Value::as_bool)
+        == Some(true)
+    {
         t.row(vec!["deprecated".into(), "yes".into()]);
     }
     if s.names.len() > 1 {
         t.row(vec!["names".into(), clean(&s.names.join(", "))]);
     }
     for e in &s.external_ids {
-        t.row(vec!["external id".into(), format!("{} ({})", e.id, e.source)]);
+        t.row(vec![
+            "external id".into(),
+            format!("{} ({})", e.id, e.source),
+        ]);
     }
     if let Some(c) = o.get("confidence") {
         t.row(vec!["confidence".into(), c.to_string()]);
@@ -364,7 +390,12 @@ fn show_text(out: &mut dyn Write, s: &ShownObject) -> io::Result<()> {
     if let Some(p) = prop(o, "pattern") {
         t.row(vec!["pattern".into(), clean(p)]);
     }
-    for k in ["created_by_ref", "source_ref", "target_ref", "relationship_type"] {
+    for k in [
+        "created_by_ref",
+        "source_ref",
+        "target_ref",
+        "relationship_type",
+    ] {
         if let Some(v) = prop(o, k) {
             t.row(vec![k.into(), v.into()]);
         }
@@ -471,7 +502,10 @@ mod tests {
         t.row(vec!["xyz".into(), "1".into(), "last".into()]);
         let mut out = Vec::new();
         t.write(&mut out).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "A    LONGER  C\nxyz  1       last\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "A    LONGER  C\nxyz  1       last\n"
+        );
     }
 
     #[test]

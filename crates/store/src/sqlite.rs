@@ -187,7 +187,8 @@ fn write_tx(
     progress: &mut dyn FnMut(usize),
 ) -> rusqlite::Result<WriteReport> {
     let mut report = WriteReport::default();
-    let mut find = tx.prepare_cached("SELECT seq, json FROM objects WHERE id = ?1 AND version = ?2")?;
+    let mut find =
+        tx.prepare_cached("SELECT seq, json FROM objects WHERE id = ?1 AND version = ?2")?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO objects(id, version, type, spec_version, revoked, deprecated, json)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -200,7 +201,8 @@ fn write_tx(
         "INSERT OR REPLACE INTO current(id, seq, type, version, name, revoked, deprecated)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
-    let mut add_marking = tx.prepare_cached("INSERT INTO markings(seq, marking) VALUES (?1, ?2)")?;
+    let mut add_marking =
+        tx.prepare_cached("INSERT INTO markings(seq, marking) VALUES (?1, ?2)")?;
     let mut del_markings = tx.prepare_cached("DELETE FROM markings WHERE seq = ?1")?;
     for (i, obj) in objects.iter().enumerate() {
         if i % 1024 == 0 {
@@ -293,7 +295,8 @@ fn unindex(tx: &Transaction<'_>, id: &str, old_seq: i64) -> rusqlite::Result<()>
 }
 
 fn index(tx: &Transaction<'_>, seq: i64, m: &ObjectMeta) -> rusqlite::Result<()> {
-    let mut add_name = tx.prepare_cached("INSERT INTO names(id, norm, name) VALUES (?1, ?2, ?3)")?;
+    let mut add_name =
+        tx.prepare_cached("INSERT INTO names(id, norm, name) VALUES (?1, ?2, ?3)")?;
     for n in m.name.iter().chain(&m.aliases) {
         let norm = normalize_name(n);
         if !norm.is_empty() {
@@ -306,12 +309,14 @@ fn index(tx: &Transaction<'_>, seq: i64, m: &ObjectMeta) -> rusqlite::Result<()>
     for e in &m.external_ids {
         add_ext.execute(params![m.id, e.source, e.id, e.id.to_uppercase()])?;
     }
-    let mut add_edge =
-        tx.prepare_cached("INSERT INTO edges(rel_id, kind, source, target) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut add_edge = tx.prepare_cached(
+        "INSERT INTO edges(rel_id, kind, source, target) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     for e in &m.edges {
         add_edge.execute(params![m.id, e.kind, e.source, e.target])?;
     }
-    let mut add_ref = tx.prepare_cached("INSERT INTO refs(from_id, prop, to_id) VALUES (?1, ?2, ?3)")?;
+    let mut add_ref =
+        tx.prepare_cached("INSERT INTO refs(from_id, prop, to_id) VALUES (?1, ?2, ?3)")?;
     for (p, t) in &m.refs {
         add_ref.execute(params![m.id, p, t])?;
     }
@@ -401,7 +406,8 @@ impl Store for SqliteStore {
              SELECT {CURRENT_COLS} FROM current c JOIN objects o ON o.seq = c.seq
              WHERE c.id IN (SELECT id FROM names WHERE norm = ?2)"
         );
-        let mut found = self.query_objects(&sql, params![key.to_uppercase(), normalize_name(key)])?;
+        let mut found =
+            self.query_objects(&sql, params![key.to_uppercase(), normalize_name(key)])?;
         // Exact external ids first, then exact names before aliases, then by type.
         let upper = key.to_uppercase();
         let norm = normalize_name(key);
@@ -533,8 +539,18 @@ impl Store for SqliteStore {
             });
         }
         out.sort_by(|a, b| {
-            (a.kind.as_str(), a.direction as u8, a.other_type.as_str(), &a.other_name)
-                .cmp(&(b.kind.as_str(), b.direction as u8, b.other_type.as_str(), &b.other_name))
+            (
+                a.kind.as_str(),
+                a.direction as u8,
+                a.other_type.as_str(),
+                &a.other_name,
+            )
+                .cmp(&(
+                    b.kind.as_str(),
+                    b.direction as u8,
+                    b.other_type.as_str(),
+                    &b.other_name,
+                ))
         });
         Ok(out)
     }
@@ -590,7 +606,9 @@ impl Store for SqliteStore {
                  FROM objects o WHERE 1 = 1",
             )
         } else {
-            format!("SELECT {CURRENT_COLS} FROM current c JOIN objects o ON o.seq = c.seq WHERE 1 = 1")
+            format!(
+                "SELECT {CURRENT_COLS} FROM current c JOIN objects o ON o.seq = c.seq WHERE 1 = 1"
+            )
         };
         let mut args: Vec<String> = Vec::new();
         let placeholders = |vals: &[String], args: &mut Vec<String>| {
@@ -641,7 +659,9 @@ impl Store for SqliteStore {
         };
         let mut st = self
             .conn
-            .prepare("SELECT type, count(*) FROM current GROUP BY type ORDER BY count(*) DESC, type")
+            .prepare(
+                "SELECT type, count(*) FROM current GROUP BY type ORDER BY count(*) DESC, type",
+            )
             .map_err(|e| self.err(e))?;
         let types = st
             .query_map([], |r| {

@@ -33,15 +33,23 @@ fn intrusion_set(modified: &str, description: &str, revoked: bool) -> StixObject
 
 fn fixture() -> Vec<StixObject<'static>> {
     vec![
-        intrusion_set("2025-03-06T20:09:16.402Z", "PRC state-backed telecom intruder", false),
-        obj(json!({"type": "malware", "spec_version": "2.1", "id": MW, "is_family": true,
+        intrusion_set(
+            "2025-03-06T20:09:16.402Z",
+            "PRC state-backed telecom intruder",
+            false,
+        ),
+        obj(
+            json!({"type": "malware", "spec_version": "2.1", "id": MW, "is_family": true,
             "created": "2025-02-24T00:00:00Z", "modified": "2025-02-24T00:00:00Z",
             "name": "JumbledPath",
-            "external_references": [{"source_name": "mitre-attack", "external_id": "S1206"}]})),
-        obj(json!({"type": "relationship", "spec_version": "2.1", "id": REL,
+            "external_references": [{"source_name": "mitre-attack", "external_id": "S1206"}]}),
+        ),
+        obj(
+            json!({"type": "relationship", "spec_version": "2.1", "id": REL,
             "created": "2025-02-24T00:00:00Z", "modified": "2025-02-24T00:00:00Z",
             "relationship_type": "uses", "source_ref": IS, "target_ref": MW,
-            "description": "Salt Typhoon uses JumbledPath"})),
+            "description": "Salt Typhoon uses JumbledPath"}),
+        ),
     ]
 }
 
@@ -73,7 +81,11 @@ fn writes_are_idempotent_and_versioned() {
     assert_eq!(versions.len(), 3);
     assert!(versions[0].json.contains("oldest"));
     // Search follows the latest version only.
-    let q = |t: &str| SearchQuery { text: t.into(), limit: 10, ..Default::default() };
+    let q = |t: &str| SearchQuery {
+        text: t.into(),
+        limit: 10,
+        ..Default::default()
+    };
     assert!(s.search(&q("routers")).unwrap().len() == 1);
     assert!(s.search(&q("intruder")).unwrap().is_empty());
     // Custom properties are stored as they came.
@@ -85,14 +97,25 @@ fn writes_are_idempotent_and_versioned() {
 fn resolve_by_id_external_id_name_and_alias() {
     let (_d, mut s) = store();
     s.write(&fixture(), &mut |_| {}).unwrap();
-    for key in [IS, "G1045", "g1045", "salt typhoon", "SALT-TYPHOON", "ghostemperor", "Operator Panda"] {
+    for key in [
+        IS,
+        "G1045",
+        "g1045",
+        "salt typhoon",
+        "SALT-TYPHOON",
+        "ghostemperor",
+        "Operator Panda",
+    ] {
         let found = s.resolve(key).unwrap();
         assert_eq!(found.len(), 1, "{key}");
         assert_eq!(found[0].id, IS, "{key}");
     }
     assert!(s.resolve("Volt Typhoon").unwrap().is_empty());
     assert_eq!(s.suggest("Salt Typhon", 3).unwrap()[0], "Salt Typhoon");
-    assert_eq!(s.names(IS).unwrap(), vec!["Salt Typhoon", "GhostEmperor", "Operator Panda"]);
+    assert_eq!(
+        s.names(IS).unwrap(),
+        vec!["Salt Typhoon", "GhostEmperor", "Operator Panda"]
+    );
 }
 
 #[test]
@@ -116,9 +139,16 @@ fn revoked_objects_leave_search_but_stay_exported() {
     s.write(&fixture(), &mut |_| {}).unwrap();
     let revoked = intrusion_set("2025-05-01T00:00:00Z", "withdrawn", true);
     s.write(&[revoked], &mut |_| {}).unwrap();
-    let q = SearchQuery { text: "salt".into(), limit: 10, ..Default::default() };
+    let q = SearchQuery {
+        text: "salt".into(),
+        limit: 10,
+        ..Default::default()
+    };
     assert!(s.search(&q).unwrap().is_empty());
-    let q = SearchQuery { include_revoked: true, ..q };
+    let q = SearchQuery {
+        include_revoked: true,
+        ..q
+    };
     assert_eq!(s.search(&q).unwrap().len(), 1);
     // Resolving still finds it (nothing else matches), marked revoked.
     let r = s.resolve("G1045").unwrap();
@@ -137,18 +167,35 @@ fn revoked_objects_leave_search_but_stay_exported() {
 fn search_ranks_names_and_filters_types() {
     let (_d, mut s) = store();
     s.write(&fixture(), &mut |_| {}).unwrap();
-    let q = SearchQuery { text: "jumbled".into(), limit: 10, ..Default::default() };
+    let q = SearchQuery {
+        text: "jumbled".into(),
+        limit: 10,
+        ..Default::default()
+    };
     let hits = s.search(&q).unwrap();
     assert_eq!(hits[0].id, MW);
     assert_eq!(hits[0].external_id.as_deref(), Some("S1206"));
-    let q = SearchQuery { text: "salt".into(), types: vec!["malware".into()], limit: 10, ..Default::default() };
+    let q = SearchQuery {
+        text: "salt".into(),
+        types: vec!["malware".into()],
+        limit: 10,
+        ..Default::default()
+    };
     assert!(s.search(&q).unwrap().is_empty());
     // FTS syntax in user input is inert.
     for evil in ["\"", "AND OR NOT", "salt*", "name:salt", "(", "NEAR("] {
-        let q = SearchQuery { text: evil.into(), limit: 10, ..Default::default() };
+        let q = SearchQuery {
+            text: evil.into(),
+            limit: 10,
+            ..Default::default()
+        };
         s.search(&q).unwrap();
     }
-    let q = SearchQuery { text: "s1206".into(), limit: 10, ..Default::default() };
+    let q = SearchQuery {
+        text: "s1206".into(),
+        limit: 10,
+        ..Default::default()
+    };
     assert_eq!(s.search(&q).unwrap()[0].id, MW);
 }
 
@@ -156,7 +203,11 @@ fn search_ranks_names_and_filters_types() {
 fn export_filters() {
     let (_d, mut s) = store();
     s.write(&fixture(), &mut |_| {}).unwrap();
-    s.write(&[intrusion_set("2025-04-01T00:00:00Z", "v2", false)], &mut |_| {}).unwrap();
+    s.write(
+        &[intrusion_set("2025-04-01T00:00:00Z", "v2", false)],
+        &mut |_| {},
+    )
+    .unwrap();
     let ids = |f: ExportFilter| {
         let mut out = Vec::new();
         s.export(&f, &mut |o| {
@@ -167,21 +218,49 @@ fn export_filters() {
         out
     };
     assert_eq!(ids(ExportFilter::default()).len(), 3);
-    assert_eq!(ids(ExportFilter { all_versions: true, ..Default::default() }).len(), 4);
-    assert_eq!(ids(ExportFilter { types: vec!["malware".into()], ..Default::default() }), vec![MW]);
     assert_eq!(
-        ids(ExportFilter { markings: vec![CLEAR.into()], ..Default::default() }),
+        ids(ExportFilter {
+            all_versions: true,
+            ..Default::default()
+        })
+        .len(),
+        4
+    );
+    assert_eq!(
+        ids(ExportFilter {
+            types: vec!["malware".into()],
+            ..Default::default()
+        }),
+        vec![MW]
+    );
+    assert_eq!(
+        ids(ExportFilter {
+            markings: vec![CLEAR.into()],
+            ..Default::default()
+        }),
         vec![IS]
     );
-    let since = stormwatch_model::Timestamp::parse("2025-03-01T00:00:00Z").unwrap().key();
-    assert_eq!(ids(ExportFilter { since: Some(since), ..Default::default() }), vec![IS]);
+    let since = stormwatch_model::Timestamp::parse("2025-03-01T00:00:00Z")
+        .unwrap()
+        .key();
+    assert_eq!(
+        ids(ExportFilter {
+            since: Some(since),
+            ..Default::default()
+        }),
+        vec![IS]
+    );
 }
 
 #[test]
 fn refuses_a_file_that_is_not_a_store() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("notes.txt");
-    std::fs::write(&p, "hello, this is not sqlite at all, just text padding padding padding").unwrap();
+    std::fs::write(
+        &p,
+        "hello, this is not sqlite at all, just text padding padding padding",
+    )
+    .unwrap();
     let e = SqliteStore::open(&p).err().expect("must fail").to_string();
     assert!(e.contains("not a Stormwatch"), "{e}");
 }

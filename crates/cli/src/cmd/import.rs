@@ -76,7 +76,10 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     std::io::Write::flush(&mut out)?;
     if g.format != stormwatch_report::Format::Text {
         let total: usize = reports.iter().map(|r| r.imported).sum();
-        g.note(&format!("imported {total} new object versions from {} files", reports.len()));
+        g.note(&format!(
+            "imported {total} new object versions from {} files",
+            reports.len()
+        ));
     }
     Ok(if reports.iter().any(|r| r.is_rejected()) {
         Exit::Failed
