@@ -6,7 +6,9 @@
 //! object imports nothing unless the caller asks to skip invalid objects; every bad
 //! object is reported with its index, id, line and property. It never prints.
 
+pub mod formats;
 pub mod read;
+pub mod sources;
 
 pub use read::{read_input, Compression, Input, ReadError};
 

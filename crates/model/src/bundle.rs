@@ -368,6 +368,37 @@ fn check_object<'a>(
     })
 }
 
+/// Validates an object built in memory (by an importer of a non-STIX format). `line`
+/// is the 1-based line of the source record it came from (0 when unknown).
+pub fn check_map(
+    index: usize,
+    line: usize,
+    map: Map<String, Value>,
+) -> Result<Checked<'static>, Rejected> {
+    let (errors, warnings): (Vec<Issue>, Vec<Issue>) = validate(&map)
+        .into_iter()
+        .partition(|i| i.severity == Severity::Error);
+    if !errors.is_empty() {
+        return Err(Rejected {
+            index,
+            line,
+            id: map.get("id").and_then(Value::as_str).map(str::to_owned),
+            errors,
+        });
+    }
+    let meta = ObjectMeta::from_map(&map);
+    let text = serde_json::to_string(&map).unwrap_or_default();
+    Ok(Checked {
+        index,
+        object: StixObject {
+            text: Cow::Owned(text),
+            meta,
+        },
+        warnings,
+        upgraded: false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@
 //! and the project's deterministic-id namespace. It does no I/O.
 
 pub mod bundle;
+pub mod claim;
 pub mod object;
 pub mod spec;
 pub mod timestamp;
