@@ -7,8 +7,10 @@
 //! object is reported with its index, id, line and property. It never prints.
 
 pub mod formats;
+pub mod pack;
 pub mod read;
 pub mod sources;
+pub mod vendors;
 
 pub use read::{read_input, Compression, Input, ReadError};
 

@@ -206,6 +206,25 @@ pub trait Store: Send {
     /// Which of `ids` are present in the store (any version).
     fn existing_ids(&self, ids: &[&str]) -> Result<Vec<String>>;
 
+    /// Latest versions of the relationships (and sightings, as `sighted`) whose
+    /// `relationship_type` is one of `types`, revoked ones included, in commit order.
+    fn relationships_of_type(&self, types: &[&str]) -> Result<Vec<StoredObject>>;
+
+    /// Latest versions of all objects of the given types, in commit order (revoked
+    /// included; check [`StoredObject::revoked`]).
+    fn objects_of_type(&self, types: &[&str]) -> Result<Vec<StoredObject>> {
+        let mut out = Vec::new();
+        let filter = ExportFilter {
+            types: types.iter().map(|t| (*t).to_owned()).collect(),
+            ..Default::default()
+        };
+        self.export(&filter, &mut |o| {
+            out.push(o.clone());
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     /// The latest version of an object.
     fn get(&self, id: &str) -> Result<Option<StoredObject>>;
 

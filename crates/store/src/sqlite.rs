@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS edges(rel_id TEXT NOT NULL, kind TEXT NOT NULL, sourc
 CREATE INDEX IF NOT EXISTS edges_source ON edges(source);
 CREATE INDEX IF NOT EXISTS edges_target ON edges(target);
 CREATE INDEX IF NOT EXISTS edges_rel ON edges(rel_id);
+CREATE INDEX IF NOT EXISTS edges_kind ON edges(kind);
 CREATE TABLE IF NOT EXISTS refs(from_id TEXT NOT NULL, prop TEXT NOT NULL, to_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS refs_from ON refs(from_id);
 CREATE INDEX IF NOT EXISTS refs_to ON refs(to_id);
@@ -140,7 +141,12 @@ impl SqliteStore {
                     )
                     .map_err(|e| self.err(e))?;
             }
-            Some(Ok(v)) if v == SCHEMA_VERSION => {}
+            Some(Ok(v)) if v == SCHEMA_VERSION => {
+                // New indexes of the same schema version are created on open.
+                self.conn
+                    .execute_batch(SCHEMA)
+                    .map_err(|e| self.err(e))?;
+            }
             Some(v) => {
                 return Err(StoreError::Open {
                     path: self.path.display().to_string(),
@@ -377,6 +383,20 @@ impl Store for SqliteStore {
             }
         }
         Ok(out)
+    }
+
+    fn relationships_of_type(&self, types: &[&str]) -> Result<Vec<StoredObject>> {
+        if types.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=types.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "SELECT {CURRENT_COLS} FROM current c JOIN objects o ON o.seq = c.seq
+             WHERE c.id IN (SELECT rel_id FROM edges WHERE kind IN ({}))
+             ORDER BY o.seq",
+            marks.join(", ")
+        );
+        self.query_objects(&sql, rusqlite::params_from_iter(types.iter()))
     }
 
     fn get(&self, id: &str) -> Result<Option<StoredObject>> {

@@ -1,0 +1,573 @@
+//! Actor names and the claims that link them.
+//!
+//! The graph's nodes are *names* (normalised: case, spacing and punctuation
+//! ignored); each name knows the stored objects that carry it. Its edges are claims:
+//! - an intrusion-set's or threat-actor's `aliases` are same-as claims made by the
+//!   object's `created_by_ref`, graded by the source table (`stormwatch_intel::sources`);
+//! - relationships of the claim kinds (`same-as`, `overlaps-with`, `distinct-from`)
+//!   carry their own source, date, confidence and Admiralty grade;
+//! - opinions that disagree with a claim mark it disputed.
+//!
+//! A cluster is computed on demand from one name: links are followed best-confidence
+//! first when they reach the threshold, are not disputed, and do not bring in a name
+//! that some source says is distinct from a name already in the cluster. With
+//! `include_disputed`, disputes and distinct-from claims are ignored.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+
+use stormwatch_intel::{sources, vendors};
+use stormwatch_model::claim::{ClaimInfo, ClaimKind};
+use stormwatch_model::normalize_name;
+use stormwatch_store::{Store, StoredObject};
+
+/// Types whose objects name actors.
+pub const ACTOR_TYPES: &[&str] = &["intrusion-set", "threat-actor"];
+
+/// Thresholds for following links.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Links below this confidence are not followed.
+    pub min_confidence: u8,
+    /// Follow disputed links and ignore distinct-from claims.
+    pub include_disputed: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            min_confidence: 50,
+            include_disputed: false,
+        }
+    }
+}
+
+/// One name and what carries it.
+#[derive(Debug, Clone)]
+pub struct NameNode {
+    pub name: String,
+    /// Objects whose `name` is this name (best first: ATT&CK, then others).
+    pub primary: Vec<String>,
+    /// Objects that list it as an alias.
+    pub alias_of: Vec<String>,
+    pub vendor: Option<String>,
+    pub vendor_basis: Option<&'static str>,
+}
+
+/// A claim linking two names, as shown to the user.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    /// The claim's STIX id; for an alias list, `<object id>#<alias>`.
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub kind: &'static str,
+    pub source: Option<String>,
+    /// When the source made the claim (partial) or null when unknown.
+    pub date: Option<String>,
+    pub reference: Option<String>,
+    pub confidence: u8,
+    pub admiralty: Option<String>,
+    pub disputed: bool,
+    /// Who disputes it, and how (an opinion, or a distinct-from claim).
+    pub disputed_by: Vec<String>,
+    pub followed: bool,
+    /// Why it was not followed, when it was not.
+    pub blocked_because: Option<String>,
+    #[serde(skip)]
+    a: usize,
+    #[serde(skip)]
+    b: usize,
+    #[serde(skip)]
+    claim_kind: ClaimKind,
+}
+
+/// Every actor name and claim in the store.
+pub struct ActorGraph {
+    pub names: Vec<NameNode>,
+    by_norm: HashMap<String, usize>,
+    pub links: Vec<Link>,
+    adj: Vec<Vec<usize>>,
+    identities: HashMap<String, String>,
+    objects: HashMap<String, StoredObject>,
+}
+
+/// A cluster computed from one name.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cluster {
+    pub members: Vec<ClusterMember>,
+    pub links: Vec<Link>,
+}
+
+/// A name in (or next to) a cluster.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterMember {
+    pub name: String,
+    pub id: Option<String>,
+    pub vendor: Option<String>,
+    pub vendor_basis: Option<&'static str>,
+    /// False for names linked to the cluster only by links that were not followed.
+    pub followed: bool,
+}
+
+/// The answer to "how are A and B connected?".
+#[derive(Debug, Clone, Serialize)]
+pub struct Why {
+    pub connected: bool,
+    pub paths: Vec<Vec<Link>>,
+    /// Links that would connect them but are disputed, below the threshold, or in
+    /// conflict with a distinct-from claim; and those distinct-from claims.
+    pub blocked: Vec<Link>,
+}
+
+#[derive(PartialEq)]
+struct Cand(u8, usize);
+impl Eq for Cand {}
+impl PartialOrd for Cand {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Cand {
+    fn cmp(&self, o: &Self) -> Ordering {
+        self.0.cmp(&o.0).then_with(|| o.1.cmp(&self.1))
+    }
+}
+
+fn day_of(ts: Option<&str>) -> Option<String> {
+    let t = ts?;
+    (t.len() >= 10 && !t.starts_with("1970-01-01")).then(|| t[..10].to_owned())
+}
+
+impl ActorGraph {
+    /// Reads every actor object, claim and dispute from the store.
+    pub fn load(store: &dyn Store) -> stormwatch_store::Result<ActorGraph> {
+        let mut g = ActorGraph {
+            names: Vec::new(),
+            by_norm: HashMap::new(),
+            links: Vec::new(),
+            adj: Vec::new(),
+            identities: HashMap::new(),
+            objects: HashMap::new(),
+        };
+        for o in store.objects_of_type(&["identity"])? {
+            if let Some(n) = &o.name {
+                g.identities.insert(o.id.clone(), n.clone());
+            }
+        }
+        let mut origin_vendor: HashMap<String, String> = HashMap::new();
+        let mut actors = store.objects_of_type(ACTOR_TYPES)?;
+        actors.retain(|o| !o.revoked && !o.deprecated);
+        // ATT&CK objects first, so they become the primary object of their names.
+        actors.sort_by_key(|o| !o.json.contains("\"mitre-attack\""));
+        for o in &actors {
+            let v = o.value()?;
+            let Some(name) = v.get("name").and_then(Value::as_str) else { continue };
+            let a = g.node(name);
+            g.names[a].primary.push(o.id.clone());
+            let source = g.source_name(&v);
+            let grade = sources::grade(source.as_deref().unwrap_or(""));
+            let confidence = v
+                .get("confidence")
+                .and_then(Value::as_u64)
+                .map_or(grade.confidence(), |c| c.min(100) as u8);
+            if let Some(meta) = v.get("x_misp_meta").and_then(Value::as_object) {
+                for (k, val) in meta {
+                    if let (Some(n), Some(vendor)) = (k.strip_prefix("origin:"), val.as_str()) {
+                        origin_vendor.insert(normalize_name(n), vendor.to_owned());
+                    }
+                }
+            }
+            let date = day_of(v.get("modified").and_then(Value::as_str));
+            let mut aliases: Vec<&str> = Vec::new();
+            for key in ["aliases", "x_mitre_aliases"] {
+                for al in v.get(key).and_then(Value::as_array).into_iter().flatten() {
+                    if let Some(al) = al.as_str() {
+                        if normalize_name(al) != normalize_name(name)
+                            && !normalize_name(al).is_empty()
+                            && !aliases.iter().any(|x| normalize_name(x) == normalize_name(al))
+                        {
+                            aliases.push(al);
+                        }
+                    }
+                }
+            }
+            for al in aliases {
+                let b = g.node(al);
+                g.names[b].alias_of.push(o.id.clone());
+                g.push_link(Link {
+                    id: format!("{}#{al}", o.id),
+                    from: name.to_owned(),
+                    to: al.to_owned(),
+                    kind: "same-as",
+                    source: source.clone(),
+                    date: date.clone(),
+                    reference: Some(format!("aliases of {} {}", o.type_name, o.id)),
+                    confidence,
+                    admiralty: Some(grade.to_string()),
+                    disputed: false,
+                    disputed_by: Vec::new(),
+                    followed: false,
+                    blocked_because: None,
+                    a,
+                    b,
+                    claim_kind: ClaimKind::SameAs,
+                });
+            }
+            g.objects.insert(o.id.clone(), o.clone());
+        }
+        // Explicit claims.
+        let kinds = [ClaimKind::SameAs, ClaimKind::OverlapsWith, ClaimKind::DistinctFrom];
+        let types: Vec<&str> = kinds.iter().map(|k| k.relationship_type()).collect();
+        let mut skipped = 0usize;
+        for r in store.relationships_of_type(&types)? {
+            if r.revoked {
+                continue;
+            }
+            let v = r.value()?;
+            let s = |k: &str| v.get(k).and_then(Value::as_str);
+            let (Some(src), Some(dst), Some(rt)) = (s("source_ref"), s("target_ref"), s("relationship_type")) else {
+                continue;
+            };
+            let Some(kind) = ClaimKind::from_relationship_type(rt) else { continue };
+            let (Some(na), Some(nb)) = (g.object_name(src), g.object_name(dst)) else {
+                skipped += 1;
+                continue;
+            };
+            let (a, b) = (g.node(&na), g.node(&nb));
+            let info = ClaimInfo::from_object(&v);
+            let source = g.source_name(&v);
+            let grade = sources::grade(source.as_deref().unwrap_or(""));
+            let confidence = v
+                .get("confidence")
+                .and_then(Value::as_u64)
+                .map_or(grade.confidence(), |c| c.min(100) as u8);
+            g.push_link(Link {
+                id: r.id.clone(),
+                from: na,
+                to: nb,
+                kind: kind.relationship_type(),
+                source,
+                date: info.date,
+                reference: info.reference,
+                confidence,
+                admiralty: info.admiralty.or_else(|| Some(grade.to_string())),
+                disputed: false,
+                disputed_by: Vec::new(),
+                followed: false,
+                blocked_because: None,
+                a,
+                b,
+                claim_kind: kind,
+            });
+        }
+        let _ = skipped;
+        // Disputes: opinions that disagree with a claim.
+        for op in store.objects_of_type(&["opinion"])? {
+            if op.revoked {
+                continue;
+            }
+            let v = op.value()?;
+            let disagrees = matches!(
+                v.get("opinion").and_then(Value::as_str),
+                Some("disagree" | "strongly-disagree")
+            );
+            if !disagrees {
+                continue;
+            }
+            let who = g.source_name(&v).unwrap_or_else(|| "unknown source".into());
+            let alias = v.get("x_stormwatch_alias").and_then(Value::as_str);
+            for r in v.get("object_refs").and_then(Value::as_array).into_iter().flatten() {
+                let Some(r) = r.as_str() else { continue };
+                let target = match alias {
+                    Some(al) => format!("{r}#{al}"),
+                    None => r.to_owned(),
+                };
+                for l in g.links.iter_mut().filter(|l| l.id == target) {
+                    l.disputed = true;
+                    l.disputed_by.push(format!("{who} (opinion {})", op.id));
+                }
+            }
+        }
+        // A distinct-from claim disputes every name link between the same two names.
+        let distinct: Vec<(usize, usize, String)> = g
+            .links
+            .iter()
+            .filter(|l| l.claim_kind == ClaimKind::DistinctFrom)
+            .map(|l| {
+                (l.a, l.b, format!("{} (distinct-from {})", l.source.as_deref().unwrap_or("unknown source"), l.id))
+            })
+            .collect();
+        for (a, b, why) in distinct {
+            for l in g.links.iter_mut().filter(|l| l.claim_kind.links_names()) {
+                if (l.a == a && l.b == b) || (l.a == b && l.b == a) {
+                    l.disputed = true;
+                    l.disputed_by.push(why.clone());
+                }
+            }
+        }
+        for (norm, vendor) in origin_vendor {
+            if let Some(&i) = g.by_norm.get(&norm) {
+                g.names[i].vendor = Some(vendor);
+                g.names[i].vendor_basis = Some("misp-galaxy-origin");
+            }
+        }
+        Ok(g)
+    }
+
+    fn node(&mut self, name: &str) -> usize {
+        let norm = normalize_name(name);
+        if let Some(&i) = self.by_norm.get(&norm) {
+            return i;
+        }
+        let i = self.names.len();
+        let (vendor, basis) = match vendors::vendor_of(name) {
+            Some((v, vendors::Basis::Cited)) => (Some(v.to_owned()), Some("cited")),
+            Some((v, vendors::Basis::NamingScheme)) => (Some(v.to_owned()), Some("naming-scheme")),
+            None => (None, None),
+        };
+        self.names.push(NameNode {
+            name: name.to_owned(),
+            primary: Vec::new(),
+            alias_of: Vec::new(),
+            vendor,
+            vendor_basis: basis,
+        });
+        self.adj.push(Vec::new());
+        self.by_norm.insert(norm, i);
+        i
+    }
+
+    fn push_link(&mut self, l: Link) {
+        let i = self.links.len();
+        self.adj[l.a].push(i);
+        if l.b != l.a {
+            self.adj[l.b].push(i);
+        }
+        self.links.push(l);
+    }
+
+    fn source_name(&self, v: &Value) -> Option<String> {
+        let r = v.get("created_by_ref").and_then(Value::as_str)?;
+        Some(self.identities.get(r).cloned().unwrap_or_else(|| r.to_owned()))
+    }
+
+    fn object_name(&self, id: &str) -> Option<String> {
+        self.objects.get(id).and_then(|o| o.name.clone())
+    }
+
+    /// The stored actor objects, by id.
+    pub fn object(&self, id: &str) -> Option<&StoredObject> {
+        self.objects.get(id)
+    }
+
+    /// The name node for a user's name (case, spacing and punctuation insensitive).
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.by_norm.get(&normalize_name(name)).copied()
+    }
+
+    /// Up to `n` known names close to `name`, for "did you mean".
+    pub fn suggest(&self, name: &str, n: usize) -> Vec<String> {
+        let norm = normalize_name(name);
+        let mut scored: Vec<(f64, &str)> = self
+            .names
+            .iter()
+            .map(|x| {
+                let xn = normalize_name(&x.name);
+                let mut s = strsim::jaro_winkler(&norm, &xn);
+                if !norm.is_empty() && (xn.contains(&norm) || norm.contains(&xn)) {
+                    s = s.max(0.85);
+                }
+                (s, x.name.as_str())
+            })
+            .filter(|(s, _)| *s >= 0.8)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        scored.into_iter().take(n).map(|(_, s)| s.to_owned()).collect()
+    }
+
+    /// The best object to represent a name: its own object (ATT&CK first), else an
+    /// object that lists it as an alias.
+    pub fn representative(&self, node: usize) -> Option<&str> {
+        let n = &self.names[node];
+        n.primary.first().or(n.alias_of.first()).map(String::as_str)
+    }
+
+    fn followable(&self, l: &Link, o: Options) -> Result<(), String> {
+        if !l.claim_kind.links_names() {
+            return Err(format!("{} claims do not join names", l.kind));
+        }
+        if l.confidence < o.min_confidence {
+            return Err(format!("confidence {} is below {}", l.confidence, o.min_confidence));
+        }
+        if l.disputed && !o.include_disputed {
+            return Err(format!("disputed by {}", l.disputed_by.join(", ")));
+        }
+        Ok(())
+    }
+
+    fn distinct_partners(&self, node: usize, o: Options) -> Vec<(usize, usize)> {
+        self.adj[node]
+            .iter()
+            .map(|&i| (i, &self.links[i]))
+            .filter(|(_, l)| l.claim_kind == ClaimKind::DistinctFrom && l.confidence >= o.min_confidence)
+            .map(|(i, l)| (if l.a == node { l.b } else { l.a }, i))
+            .collect()
+    }
+
+    /// Grows the cluster of `start`; returns members and the link that brought each in.
+    fn grow(&self, start: usize, o: Options) -> (Vec<usize>, HashMap<usize, usize>, HashMap<usize, String>) {
+        let mut in_cluster: HashSet<usize> = HashSet::from([start]);
+        let mut order = vec![start];
+        let mut parent: HashMap<usize, usize> = HashMap::new();
+        let mut blocked: HashMap<usize, String> = HashMap::new();
+        let mut heap = BinaryHeap::new();
+        let push = |heap: &mut BinaryHeap<Cand>, node: usize| {
+            for &i in &self.adj[node] {
+                heap.push(Cand(self.links[i].confidence, i));
+            }
+        };
+        push(&mut heap, start);
+        while let Some(Cand(_, i)) = heap.pop() {
+            let l = &self.links[i];
+            let (inside, outside) = match (in_cluster.contains(&l.a), in_cluster.contains(&l.b)) {
+                (true, false) => (l.a, l.b),
+                (false, true) => (l.b, l.a),
+                _ => continue,
+            };
+            let _ = inside;
+            if let Err(why) = self.followable(l, o) {
+                blocked.entry(i).or_insert(why);
+                continue;
+            }
+            if !o.include_disputed {
+                let conflict = self
+                    .distinct_partners(outside, o)
+                    .into_iter()
+                    .find(|(p, _)| in_cluster.contains(p));
+                if let Some((p, di)) = conflict {
+                    let d = &self.links[di];
+                    blocked.entry(i).or_insert(format!(
+                        "{} is claimed distinct from {} by {} ({})",
+                        self.names[outside].name,
+                        self.names[p].name,
+                        d.source.as_deref().unwrap_or("unknown source"),
+                        d.id
+                    ));
+                    continue;
+                }
+            }
+            in_cluster.insert(outside);
+            order.push(outside);
+            parent.insert(outside, i);
+            push(&mut heap, outside);
+        }
+        (order, parent, blocked)
+    }
+
+    /// The cluster of names reachable from `start` under `o`.
+    pub fn cluster(&self, start: usize, o: Options) -> Cluster {
+        let (order, parent, blocked) = self.grow(start, o);
+        let members: HashSet<usize> = order.iter().copied().collect();
+        let mut out_members: Vec<ClusterMember> = order
+            .iter()
+            .map(|&n| self.member(n, true))
+            .collect();
+        let mut seen_links = HashSet::new();
+        let mut links = Vec::new();
+        let mut outside_named = HashSet::new();
+        for &n in &order {
+            for &i in &self.adj[n] {
+                if !seen_links.insert(i) {
+                    continue;
+                }
+                let mut l = self.links[i].clone();
+                let both = members.contains(&l.a) && members.contains(&l.b);
+                l.followed = parent.values().any(|&p| p == i)
+                    || (both && self.followable(&l, o).is_ok());
+                if !l.followed {
+                    l.blocked_because = blocked.get(&i).cloned().or_else(|| self.followable(&l, o).err());
+                }
+                for end in [l.a, l.b] {
+                    if !members.contains(&end) && outside_named.insert(end) {
+                        out_members.push(self.member(end, false));
+                    }
+                }
+                links.push(l);
+            }
+        }
+        Cluster {
+            members: out_members,
+            links,
+        }
+    }
+
+    fn member(&self, n: usize, followed: bool) -> ClusterMember {
+        let node = &self.names[n];
+        ClusterMember {
+            name: node.name.clone(),
+            id: self.representative(n).map(str::to_owned),
+            vendor: node.vendor.clone(),
+            vendor_basis: node.vendor_basis,
+            followed,
+        }
+    }
+
+    /// How `a` and `b` are connected under `o`, and what blocks them otherwise.
+    pub fn why(&self, a: usize, b: usize, o: Options) -> Why {
+        let path = |o: Options| -> Option<Vec<Link>> {
+            let (_, parent, _) = self.grow(a, o);
+            if a == b {
+                return Some(Vec::new());
+            }
+            let mut cur = b;
+            let mut out = Vec::new();
+            while cur != a {
+                let &i = parent.get(&cur)?;
+                let mut l = self.links[i].clone();
+                l.followed = true;
+                cur = if l.a == cur { l.b } else { l.a };
+                out.push(l);
+            }
+            out.reverse();
+            Some(out)
+        };
+        if let Some(p) = path(o) {
+            return Why {
+                connected: true,
+                paths: vec![p],
+                blocked: Vec::new(),
+            };
+        }
+        let relaxed = Options {
+            min_confidence: 0,
+            include_disputed: true,
+        };
+        let mut blocked = Vec::new();
+        if let Some(p) = path(relaxed) {
+            let on_path: HashSet<usize> = p.iter().flat_map(|l| [l.a, l.b]).collect();
+            for mut l in p {
+                l.followed = false;
+                match self.followable(&l, o) {
+                    Err(why) => l.blocked_because = Some(why),
+                    Ok(()) => l.blocked_because = Some("connects names claimed distinct".into()),
+                }
+                blocked.push(l);
+            }
+            for l in &self.links {
+                if l.claim_kind == ClaimKind::DistinctFrom && on_path.contains(&l.a) && on_path.contains(&l.b) {
+                    let mut l = l.clone();
+                    l.blocked_because = Some("a distinct-from claim is never followed".into());
+                    blocked.push(l);
+                }
+            }
+        }
+        Why {
+            connected: false,
+            paths: Vec::new(),
+            blocked,
+        }
+    }
+}
