@@ -164,7 +164,9 @@ impl ActorGraph {
         actors.sort_by_key(|o| !o.json.contains("\"mitre-attack\""));
         for o in &actors {
             let v = o.value()?;
-            let Some(name) = v.get("name").and_then(Value::as_str) else { continue };
+            let Some(name) = v.get("name").and_then(Value::as_str) else {
+                continue;
+            };
             let a = g.node(name);
             g.names[a].primary.push(o.id.clone());
             let source = g.source_name(&v);
@@ -187,7 +189,9 @@ impl ActorGraph {
                     if let Some(al) = al.as_str() {
                         if normalize_name(al) != normalize_name(name)
                             && !normalize_name(al).is_empty()
-                            && !aliases.iter().any(|x| normalize_name(x) == normalize_name(al))
+                            && !aliases
+                                .iter()
+                                .any(|x| normalize_name(x) == normalize_name(al))
                         {
                             aliases.push(al);
                         }
@@ -219,7 +223,11 @@ impl ActorGraph {
             g.objects.insert(o.id.clone(), o.clone());
         }
         // Explicit claims.
-        let kinds = [ClaimKind::SameAs, ClaimKind::OverlapsWith, ClaimKind::DistinctFrom];
+        let kinds = [
+            ClaimKind::SameAs,
+            ClaimKind::OverlapsWith,
+            ClaimKind::DistinctFrom,
+        ];
         let types: Vec<&str> = kinds.iter().map(|k| k.relationship_type()).collect();
         let mut skipped = 0usize;
         for r in store.relationships_of_type(&types)? {
@@ -228,10 +236,14 @@ impl ActorGraph {
             }
             let v = r.value()?;
             let s = |k: &str| v.get(k).and_then(Value::as_str);
-            let (Some(src), Some(dst), Some(rt)) = (s("source_ref"), s("target_ref"), s("relationship_type")) else {
+            let (Some(src), Some(dst), Some(rt)) =
+                (s("source_ref"), s("target_ref"), s("relationship_type"))
+            else {
                 continue;
             };
-            let Some(kind) = ClaimKind::from_relationship_type(rt) else { continue };
+            let Some(kind) = ClaimKind::from_relationship_type(rt) else {
+                continue;
+            };
             let (Some(na), Some(nb)) = (g.object_name(src), g.object_name(dst)) else {
                 skipped += 1;
                 continue;
@@ -279,7 +291,12 @@ impl ActorGraph {
             }
             let who = g.source_name(&v).unwrap_or_else(|| "unknown source".into());
             let alias = v.get("x_stormwatch_alias").and_then(Value::as_str);
-            for r in v.get("object_refs").and_then(Value::as_array).into_iter().flatten() {
+            for r in v
+                .get("object_refs")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let Some(r) = r.as_str() else { continue };
                 let target = match alias {
                     Some(al) => format!("{r}#{al}"),
@@ -297,7 +314,15 @@ impl ActorGraph {
             .iter()
             .filter(|l| l.claim_kind == ClaimKind::DistinctFrom)
             .map(|l| {
-                (l.a, l.b, format!("{} (distinct-from {})", l.source.as_deref().unwrap_or("unknown source"), l.id))
+                (
+                    l.a,
+                    l.b,
+                    format!(
+                        "{} (distinct-from {})",
+                        l.source.as_deref().unwrap_or("unknown source"),
+                        l.id
+                    ),
+                )
             })
             .collect();
         for (a, b, why) in distinct {
@@ -351,7 +376,12 @@ impl ActorGraph {
 
     fn source_name(&self, v: &Value) -> Option<String> {
         let r = v.get("created_by_ref").and_then(Value::as_str)?;
-        Some(self.identities.get(r).cloned().unwrap_or_else(|| r.to_owned()))
+        Some(
+            self.identities
+                .get(r)
+                .cloned()
+                .unwrap_or_else(|| r.to_owned()),
+        )
     }
 
     fn object_name(&self, id: &str) -> Option<String> {
@@ -385,7 +415,11 @@ impl ActorGraph {
             .filter(|(s, _)| *s >= 0.8)
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-        scored.into_iter().take(n).map(|(_, s)| s.to_owned()).collect()
+        scored
+            .into_iter()
+            .take(n)
+            .map(|(_, s)| s.to_owned())
+            .collect()
     }
 
     /// The best object to represent a name: its own object (ATT&CK first), else an
@@ -400,7 +434,10 @@ impl ActorGraph {
             return Err(format!("{} claims do not join names", l.kind));
         }
         if l.confidence < o.min_confidence {
-            return Err(format!("confidence {} is below {}", l.confidence, o.min_confidence));
+            return Err(format!(
+                "confidence {} is below {}",
+                l.confidence, o.min_confidence
+            ));
         }
         if l.disputed && !o.include_disputed {
             return Err(format!("disputed by {}", l.disputed_by.join(", ")));
@@ -412,13 +449,19 @@ impl ActorGraph {
         self.adj[node]
             .iter()
             .map(|&i| (i, &self.links[i]))
-            .filter(|(_, l)| l.claim_kind == ClaimKind::DistinctFrom && l.confidence >= o.min_confidence)
+            .filter(|(_, l)| {
+                l.claim_kind == ClaimKind::DistinctFrom && l.confidence >= o.min_confidence
+            })
             .map(|(i, l)| (if l.a == node { l.b } else { l.a }, i))
             .collect()
     }
 
     /// Grows the cluster of `start`; returns members and the link that brought each in.
-    fn grow(&self, start: usize, o: Options) -> (Vec<usize>, HashMap<usize, usize>, HashMap<usize, String>) {
+    fn grow(
+        &self,
+        start: usize,
+        o: Options,
+    ) -> (Vec<usize>, HashMap<usize, usize>, HashMap<usize, String>) {
         let mut in_cluster: HashSet<usize> = HashSet::from([start]);
         let mut order = vec![start];
         let mut parent: HashMap<usize, usize> = HashMap::new();
@@ -471,10 +514,8 @@ impl ActorGraph {
     pub fn cluster(&self, start: usize, o: Options) -> Cluster {
         let (order, parent, blocked) = self.grow(start, o);
         let members: HashSet<usize> = order.iter().copied().collect();
-        let mut out_members: Vec<ClusterMember> = order
-            .iter()
-            .map(|&n| self.member(n, true))
-            .collect();
+        let mut out_members: Vec<ClusterMember> =
+            order.iter().map(|&n| self.member(n, true)).collect();
         let mut seen_links = HashSet::new();
         let mut links = Vec::new();
         let mut outside_named = HashSet::new();
@@ -485,10 +526,13 @@ impl ActorGraph {
                 }
                 let mut l = self.links[i].clone();
                 let both = members.contains(&l.a) && members.contains(&l.b);
-                l.followed = parent.values().any(|&p| p == i)
-                    || (both && self.followable(&l, o).is_ok());
+                l.followed =
+                    parent.values().any(|&p| p == i) || (both && self.followable(&l, o).is_ok());
                 if !l.followed {
-                    l.blocked_because = blocked.get(&i).cloned().or_else(|| self.followable(&l, o).err());
+                    l.blocked_because = blocked
+                        .get(&i)
+                        .cloned()
+                        .or_else(|| self.followable(&l, o).err());
                 }
                 for end in [l.a, l.b] {
                     if !members.contains(&end) && outside_named.insert(end) {
@@ -557,7 +601,10 @@ impl ActorGraph {
                 blocked.push(l);
             }
             for l in &self.links {
-                if l.claim_kind == ClaimKind::DistinctFrom && on_path.contains(&l.a) && on_path.contains(&l.b) {
+                if l.claim_kind == ClaimKind::DistinctFrom
+                    && on_path.contains(&l.a)
+                    && on_path.contains(&l.b)
+                {
                     let mut l = l.clone();
                     l.blocked_because = Some("a distinct-from claim is never followed".into());
                     blocked.push(l);

@@ -64,16 +64,27 @@ impl Acc {
     fn done(self) -> Vec<Item> {
         let mut v: Vec<Item> = self.0.into_values().collect();
         v.sort_by(|a, b| {
-            (a.external_id.as_deref().unwrap_or("~"), &a.name).cmp(&(b.external_id.as_deref().unwrap_or("~"), &b.name))
+            (a.external_id.as_deref().unwrap_or("~"), &a.name)
+                .cmp(&(b.external_id.as_deref().unwrap_or("~"), &b.name))
         });
         v
     }
 }
 
 /// Builds the profile of the followed members of `cluster`.
-pub fn profile(store: &dyn Store, graph: &ActorGraph, cluster: &Cluster) -> stormwatch_store::Result<Profile> {
-    let (mut tech, mut soft, mut cves, mut sectors, mut countries, mut orgs) =
-        (Acc::default(), Acc::default(), Acc::default(), Acc::default(), Acc::default(), Acc::default());
+pub fn profile(
+    store: &dyn Store,
+    graph: &ActorGraph,
+    cluster: &Cluster,
+) -> stormwatch_store::Result<Profile> {
+    let (mut tech, mut soft, mut cves, mut sectors, mut countries, mut orgs) = (
+        Acc::default(),
+        Acc::default(),
+        Acc::default(),
+        Acc::default(),
+        Acc::default(),
+        Acc::default(),
+    );
     let mut claims = Vec::new();
     let mut seen_claims = std::collections::HashSet::new();
     let ids: Vec<String> = cluster
@@ -93,12 +104,22 @@ pub fn profile(store: &dyn Store, graph: &ActorGraph, cluster: &Cluster) -> stor
     for id in &ids {
         let obj_source = graph.object(id).and_then(|o| o.value().ok()).map(|v| {
             if let Some(meta) = v.get("x_misp_meta") {
-                for c in meta.get("cfr-suspected-victims").and_then(Value::as_array).into_iter().flatten() {
+                for c in meta
+                    .get("cfr-suspected-victims")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     if let Some(c) = c.as_str() {
                         countries.add(&format!("name:{c}"), None, Some(c), "MISP galaxy project");
                     }
                 }
-                for c in meta.get("cfr-target-category").and_then(Value::as_array).into_iter().flatten() {
+                for c in meta
+                    .get("cfr-target-category")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     if let Some(c) = c.as_str() {
                         sectors.add(&format!("name:{c}"), None, Some(c), "MISP galaxy project");
                     }
@@ -109,7 +130,10 @@ pub fn profile(store: &dyn Store, graph: &ActorGraph, cluster: &Cluster) -> stor
         let _ = obj_source;
         for r in store.relationships(id)? {
             let rel = store.get(&r.relationship_id)?;
-            let rv = rel.as_ref().and_then(|o| o.value().ok()).unwrap_or(Value::Null);
+            let rv = rel
+                .as_ref()
+                .and_then(|o| o.value().ok())
+                .unwrap_or(Value::Null);
             let source = name_of_source(&rv);
             let ext = r.other_external_id.as_deref();
             let name = r.other_name.as_deref();
@@ -119,7 +143,12 @@ pub fn profile(store: &dyn Store, graph: &ActorGraph, cluster: &Cluster) -> stor
                 }
                 if seen_claims.insert(r.relationship_id.clone()) {
                     let info = ClaimInfo::from_object(&rv);
-                    let s = |k: &str| rv.get(k).and_then(Value::as_str).and_then(|i| store.get(i).ok().flatten()).and_then(|o| o.name);
+                    let s = |k: &str| {
+                        rv.get(k)
+                            .and_then(Value::as_str)
+                            .and_then(|i| store.get(i).ok().flatten())
+                            .and_then(|o| o.name)
+                    };
                     claims.push(ClaimItem {
                         id: r.relationship_id.clone(),
                         kind: r.kind.clone(),
@@ -133,7 +162,10 @@ pub fn profile(store: &dyn Store, graph: &ActorGraph, cluster: &Cluster) -> stor
                         note: info.note,
                     });
                 }
-                if r.other_type == "identity" && r.direction == Direction::Outgoing && kind == ClaimKind::AttributedTo {
+                if r.other_type == "identity"
+                    && r.direction == Direction::Outgoing
+                    && kind == ClaimKind::AttributedTo
+                {
                     orgs.add(&r.other_id, ext, name, &source);
                 }
                 continue;
@@ -144,10 +176,14 @@ pub fn profile(store: &dyn Store, graph: &ActorGraph, cluster: &Cluster) -> stor
             match (r.kind.as_str(), r.other_type.as_str()) {
                 ("uses", "attack-pattern") => tech.add(&r.other_id, ext, name, &source),
                 ("uses", "malware" | "tool") => soft.add(&r.other_id, ext, name, &source),
-                ("targets" | "exploits", "vulnerability") => cves.add(&r.other_id, ext.or(name), name, &source),
+                ("targets" | "exploits", "vulnerability") => {
+                    cves.add(&r.other_id, ext.or(name), name, &source)
+                }
                 ("targets", "identity") => sectors.add(&r.other_id, ext, name, &source),
                 ("targets", "location") => countries.add(&r.other_id, ext, name, &source),
-                ("affiliated-with" | "attributed-to", "identity") => orgs.add(&r.other_id, ext, name, &source),
+                ("affiliated-with" | "attributed-to", "identity") => {
+                    orgs.add(&r.other_id, ext, name, &source)
+                }
                 _ => {}
             }
         }

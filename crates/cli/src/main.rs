@@ -38,6 +38,8 @@ enum Command {
     Search(cmd::search::Args),
     Show(cmd::show::Args),
     Stats(cmd::stats::Args),
+    Intel(cmd::intel::Args),
+    Actor(cmd::actor::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +50,8 @@ fn main() -> ExitCode {
         Command::Search(a) => cmd::search::run(&cli.global, a),
         Command::Show(a) => cmd::show::run(&cli.global, a),
         Command::Stats(a) => cmd::stats::run(&cli.global, a),
+        Command::Intel(a) => cmd::intel::run(&cli.global, a),
+        Command::Actor(a) => cmd::actor::run(&cli.global, a),
     };
     global::finish(result)
 }

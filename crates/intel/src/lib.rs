@@ -6,6 +6,7 @@
 //! object imports nothing unless the caller asks to skip invalid objects; every bad
 //! object is reported with its index, id, line and property. It never prints.
 
+pub mod detect;
 pub mod formats;
 pub mod pack;
 pub mod read;
@@ -138,18 +139,74 @@ pub fn import_bytes(
             return report;
         }
     };
-    let parsed = match stormwatch_model::parse_bundle(text, opts.limits) {
-        Ok(p) => p,
-        Err(e) => {
-            report.error = Some(e.to_string());
-            return report;
-        }
+    let (format, parsed) = match detect::detect(text) {
+        detect::Detected::Stix => match stormwatch_model::parse_bundle(text, opts.limits) {
+            Ok(p) => (p.format_name().to_owned(), p),
+            Err(e) => {
+                report.error = Some(e.to_string());
+                return report;
+            }
+        },
+        other => match detect::convert(other, text, &report.file) {
+            Ok(c) => {
+                report.warnings.extend(c.warnings.iter().cloned());
+                (c.format.clone(), check_converted(c))
+            }
+            Err(e) => {
+                report.error = Some(e.to_string());
+                return report;
+            }
+        },
     };
     progress.advance(input.bytes.len() as u64);
     report.format = Some(match input.compression {
-        Compression::None => parsed.format_name().to_owned(),
-        Compression::Gzip => format!("{}+gzip", parsed.format_name()),
+        Compression::None => format,
+        Compression::Gzip => format!("{format}+gzip"),
     });
+    commit(store, parsed, opts, progress, report)
+}
+
+/// Validates converted objects like a bundle's, keeping the converter's rejects.
+pub fn check_converted(c: formats::Converted) -> stormwatch_model::ParsedBundle<'static> {
+    let mut objects = Vec::with_capacity(c.objects.len());
+    let mut rejected: Vec<stormwatch_model::Rejected> = c
+        .rejected
+        .into_iter()
+        .map(|r| stormwatch_model::Rejected {
+            index: r.index,
+            line: r.line,
+            id: r.id,
+            errors: vec![stormwatch_model::Issue {
+                severity: stormwatch_model::Severity::Error,
+                property: None,
+                message: r.error,
+            }],
+        })
+        .collect();
+    for (i, m) in c.objects.into_iter().enumerate() {
+        match bundle::check_map(i, 0, m) {
+            Ok(ch) => objects.push(ch),
+            Err(r) => rejected.push(r),
+        }
+    }
+    stormwatch_model::ParsedBundle {
+        id: None,
+        spec_version: None,
+        single_object: false,
+        objects,
+        rejected,
+    }
+}
+
+/// Reports rejects and warnings, then writes the accepted objects in one
+/// transaction unless there were rejects and `skip_invalid` is off.
+pub fn commit(
+    store: &mut dyn Store,
+    parsed: stormwatch_model::ParsedBundle<'_>,
+    opts: &ImportOptions,
+    progress: &mut dyn Progress,
+    mut report: FileReport,
+) -> FileReport {
     report.rejected = parsed
         .rejected
         .iter()
@@ -212,6 +269,39 @@ pub fn import_bytes(
         Err(e) => report.error = Some(e.to_string()),
     }
     report
+}
+
+/// Loads the built-in pack (`stormwatch intel init`): CISA's AA25-239A file and
+/// the pack's own names and claims. Idempotent.
+pub fn init_pack(store: &mut dyn Store, progress: &mut dyn Progress) -> Vec<FileReport> {
+    let opts = ImportOptions::default();
+    let input = Input {
+        bytes: pack::ADVISORY_STIX.as_bytes().to_vec(),
+        compression: Compression::None,
+    };
+    let advisory = import_bytes(
+        store,
+        &input,
+        &opts,
+        progress,
+        FileReport::new("pack:AA25-239A.stix.json"),
+    );
+    let converted = formats::Converted {
+        format: "stormwatch-pack".into(),
+        objects: pack::objects(),
+        ..Default::default()
+    };
+    let claims = commit(
+        store,
+        check_converted(converted),
+        &opts,
+        progress,
+        FileReport {
+            format: Some("stormwatch-pack".into()),
+            ..FileReport::new("pack:salt-typhoon-claims")
+        },
+    );
+    vec![advisory, claims]
 }
 
 /// A warning naming references that point at objects neither in the bundle nor in

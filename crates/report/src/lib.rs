@@ -5,6 +5,8 @@
 //! a store or decides an exit code. The JSON shapes are the contract in
 //! `docs/CLI.md`; a new output format touches this crate only.
 
+pub mod actor;
+
 use serde::Serialize;
 use std::io::{self, Write};
 use std::str::FromStr;

@@ -1,8 +1,10 @@
 //! One module per command; each parses its own arguments and renders through
 //! `stormwatch_report`.
 
+pub mod actor;
 pub mod export;
 pub mod import;
+pub mod intel;
 pub mod search;
 pub mod show;
 pub mod stats;
