@@ -21,7 +21,7 @@
 set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$REPO"
+cd "$REPO" || exit 1
 
 DATA="${STORMWATCH_DATA:-$REPO/../shared/data/attack}"
 ENTERPRISE="$DATA/enterprise-attack-18.1.json"
@@ -199,7 +199,14 @@ reimport() {
         walls+=("$M_WALL"); rsss+=("$M_RSS")
     done
     local store2; store2="$(storesize "$db")"
-    ROWS+=("| $n | Re-import the same file into the populated store | Stormwatch | **$(fmt "$(min "${walls[@]}")") s** (runs: ${walls[*]}) | $(mib "$(max "${rsss[@]}")") MiB | store $(mb "$store1") → $(mb "$store2") MB; last line: \`$(tail -n 1 "$WORK/$tag-reimport-$RUNS.log" | cut -c1-80 | sed 's/[|`]/ /g')\` |")
+    # The import summary ("FILE: imported (stix-2.1): 0 new, 24772 unchanged, 0 rejected"), if
+    # the CLI prints one; "N new" with N > 0 on a re-import is a failure.
+    local summary added
+    summary="$(grep -m1 -oE 'imported .*' "$WORK/$tag-reimport-$RUNS.log" | cut -c1-80 | sed 's/[|`]/ /g')"
+    added="$(grep -oE '[0-9]+ new' <<<"$summary" | grep -oE '[0-9]+')"
+    ROWS+=("| $n | Re-import the same file into the populated store | Stormwatch | **$(fmt "$(min "${walls[@]}")") s** (runs: ${walls[*]}) | $(mib "$(max "${rsss[@]}")") MiB | store $(mb "$store1") → $(mb "$store2") MB; ${summary:+\`$summary\`} |")
+    CHECKS+=("\`$(basename "$file")\` re-import: ${summary:-no import summary printed}")
+    [[ -z "$added" || "$added" == 0 ]] || die "$tag: re-import of an unchanged file added $added objects"
 }
 
 # export_check TAG FILE MODE(exact|upgrade) ROW: export $WORK/TAG.db, run stix2-validator
@@ -227,10 +234,13 @@ export_check() {
         verr="$(grep -E '^\s*\[X\]' "$vlog" | grep -vc 'STIX JSON: Invalid')"
         vwarn="$(grep -cE '^\s*\[!\] Warning' "$vlog")"
         local codes; codes="$(grep -oE '^\s*\[!\] Warning: [^ ]+ \{[0-9]+\}' "$vlog" | grep -oE '\{[0-9]+\}' | sort | uniq -c | sort -rn | awk '{ printf "%s%s×%s", sep, $2, $1; sep=", " }')"
+        codes="$(thousands "$codes")"
         ROWS+=("| $n | stix2-validator on the export | stix2-validator $VALIDATOR_VER | $(fmt "$vwall") s (1 run) | $(mib "$vrss") MiB | $verr errors, $(thousands "$vwarn") warnings${codes:+ ($codes)}; exit $vrc |")
-        CHECKS+=("\`$base\` export, stix2-validator: $verr errors, $vwarn warnings (exit $vrc)")
+        CHECKS+=("\`$base\` export, stix2-validator: $verr errors, $(thousands "$vwarn") warnings (exit $vrc)")
         if [[ $vrc -ne 0 || $verr -ne 0 ]]; then
-            grep -E '^\s*\[X\]' "$vlog" | head -n 10 | sed 's/^/    /' >&2
+            log "validator errors by object type and message (first 100 characters):"
+            grep -E '^\s+\[X\]' "$vlog" | sed -E 's/^\s*\[X\] ([a-z0-9-]+)--[^:]*: /\1: /; s/: \{.*\} is (valid|not valid) under (each|any) of .*/: <object> is \1 under \2 of <schemas>/' | cut -c1-100 \
+                | sort | uniq -c | sort -rn | head -n 15 | sed 's/^/    /' >&2
             die "$tag: stix2-validator reported $verr errors on the export (exit $vrc; log $vlog)"
         fi
     else

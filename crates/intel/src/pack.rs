@@ -65,7 +65,8 @@ struct C {
     note: Option<&'static str>,
 }
 
-const AA: &str = "Joint advisory AA25-239A (NSA, CISA, FBI, DC3 + agencies of 12 countries), 2025-08-27";
+const AA: &str =
+    "Joint advisory AA25-239A (NSA, CISA, FBI, DC3 + agencies of 12 countries), 2025-08-27";
 const AA_URL: &str = "https://www.cisa.gov/news-events/cybersecurity-advisories/aa25-239a";
 const MS: &str = "Microsoft, \"How Microsoft names threat actors\" and MicrosoftMapping.json (2023-04, rev. 2025)";
 const MS_FILE: &str = "MicrosoftMapping.json (shared/data/microsoft, 2026-07 version): lists Salt, Volt and Flax Typhoon as separate actors";
@@ -144,8 +145,14 @@ pub fn objects() -> Vec<Map<String, Value>> {
     out.push(pack);
     for s in sources::SOURCES {
         let mut i = source_identity(s.name, s.identity_class);
-        i.insert("x_stormwatch_independence_group".into(), json!(s.independence_group));
-        i.insert("x_stormwatch_default_grade".into(), json!(s.grade().to_string()));
+        i.insert(
+            "x_stormwatch_independence_group".into(),
+            json!(s.independence_group),
+        );
+        i.insert(
+            "x_stormwatch_default_grade".into(),
+            json!(s.grade().to_string()),
+        );
         i.insert("description".into(), json!(s.why));
         out.push(i);
     }
@@ -197,10 +204,14 @@ pub fn objects() -> Vec<Map<String, Value>> {
     }
     let advisory: Value = serde_json::from_str(ADVISORY_STIX).unwrap_or(Value::Null);
     for (actor, malware, source, date, reference) in USES {
-        let target = advisory["objects"].as_array().into_iter().flatten().find(|o| {
-            o["type"] == "malware" && o["name"].as_str() == Some(malware)
-        });
-        let Some(target) = target.and_then(|t| t["id"].as_str()) else { continue };
+        let target = advisory["objects"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|o| o["type"] == "malware" && o["name"].as_str() == Some(malware));
+        let Some(target) = target.and_then(|t| t["id"].as_str()) else {
+            continue;
+        };
         let s = id_of_key(actor);
         let src = source_identity(source, "organization");
         out.push(obj(json!({
@@ -240,6 +251,11 @@ mod tests {
                 assert!(stormwatch_model::claim::is_partial_date(d), "{d}");
             }
         }
-        assert_eq!(a.iter().filter(|o| o.get("relationship_type").and_then(Value::as_str) == Some("uses")).count(), USES.len());
+        assert_eq!(
+            a.iter()
+                .filter(|o| o.get("relationship_type").and_then(Value::as_str) == Some("uses"))
+                .count(),
+            USES.len()
+        );
     }
 }

@@ -30,9 +30,28 @@ pub static EXPLICIT: &[(&str, &str)] = &[
 ];
 
 const MICROSOFT_FAMILIES: &[&str] = &[
-    "typhoon", "gale", "monsoon", "sandstorm", "sleet", "rain", "whirlwind", "lightning",
-    "blizzard", "squall", "hail", "derecho", "haze", "dust", "frost", "tornado", "cyclone",
-    "tempest", "tsunami", "flood", "gust", "vortex",
+    "typhoon",
+    "gale",
+    "monsoon",
+    "sandstorm",
+    "sleet",
+    "rain",
+    "whirlwind",
+    "lightning",
+    "blizzard",
+    "squall",
+    "hail",
+    "derecho",
+    "haze",
+    "dust",
+    "frost",
+    "tornado",
+    "cyclone",
+    "tempest",
+    "tsunami",
+    "flood",
+    "gust",
+    "vortex",
 ];
 
 const CROWDSTRIKE_ANIMALS: &[&str] = &[
@@ -41,8 +60,8 @@ const CROWDSTRIKE_ANIMALS: &[&str] = &[
 ];
 
 const SECUREWORKS_ELEMENTS: &[&str] = &[
-    "bronze", "iron", "cobalt", "gold", "nickel", "tin", "aluminum", "copper", "platinum",
-    "zinc", "silver", "mercury", "lead", "titanium",
+    "bronze", "iron", "cobalt", "gold", "nickel", "tin", "aluminum", "copper", "platinum", "zinc",
+    "silver", "mercury", "lead", "titanium",
 ];
 
 const UNIT42_CONSTELLATIONS: &[&str] = &["taurus", "ursa", "serpens", "libra", "pisces", "draco"];
@@ -61,7 +80,10 @@ pub fn vendor_of(name: &str) -> Option<(&'static str, Basis)> {
     let words: Vec<&str> = lower.split_whitespace().collect();
     let last = words.last().copied().unwrap_or("");
     let scheme = |v: &'static str| Some((v, Basis::NamingScheme));
-    if let Some(rest) = lower.strip_prefix("storm-").or_else(|| lower.strip_prefix("dev-")) {
+    if let Some(rest) = lower
+        .strip_prefix("storm-")
+        .or_else(|| lower.strip_prefix("dev-"))
+    {
         if digits(rest) {
             return scheme("Microsoft");
         }
@@ -84,7 +106,12 @@ pub fn vendor_of(name: &str) -> Option<(&'static str, Basis)> {
     if words.len() == 2 && UNIT42_CONSTELLATIONS.contains(&last) {
         return scheme("Palo Alto Networks Unit 42");
     }
-    for (prefix, v) in [("unc", "Mandiant"), ("apt", "Mandiant"), ("tag-", "Recorded Future"), ("ta", "Proofpoint")] {
+    for (prefix, v) in [
+        ("unc", "Mandiant"),
+        ("apt", "Mandiant"),
+        ("tag-", "Recorded Future"),
+        ("ta", "Proofpoint"),
+    ] {
         if lower.strip_prefix(prefix).is_some_and(digits) {
             return scheme(v);
         }
@@ -104,12 +131,21 @@ mod tests {
     #[test]
     fn vendors() {
         assert_eq!(vendor_of("ghostemperor"), Some(("Kaspersky", Basis::Cited)));
-        assert_eq!(vendor_of("Volt Typhoon"), Some(("Microsoft", Basis::NamingScheme)));
+        assert_eq!(
+            vendor_of("Volt Typhoon"),
+            Some(("Microsoft", Basis::NamingScheme))
+        );
         assert_eq!(vendor_of("Storm-0558").map(|v| v.0), Some("Microsoft"));
-        assert_eq!(vendor_of("VANGUARD PANDA").map(|v| v.0), Some("CrowdStrike"));
+        assert_eq!(
+            vendor_of("VANGUARD PANDA").map(|v| v.0),
+            Some("CrowdStrike")
+        );
         assert_eq!(vendor_of("UNC4841").map(|v| v.0), Some("Mandiant"));
         assert_eq!(vendor_of("APT41").map(|v| v.0), Some("Mandiant"));
-        assert_eq!(vendor_of("BRONZE SILHOUETTE").map(|v| v.0), Some("Secureworks"));
+        assert_eq!(
+            vendor_of("BRONZE SILHOUETTE").map(|v| v.0),
+            Some("Secureworks")
+        );
         assert_eq!(vendor_of("G1045").map(|v| v.0), Some("MITRE ATT&CK"));
         assert_eq!(vendor_of("Lotus Blossom"), None);
     }

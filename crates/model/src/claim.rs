@@ -130,8 +130,18 @@ pub fn is_partial_date(s: &str) -> bool {
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
     match b.len() {
         4 => digits(0..4),
-        7 => digits(0..4) && b[4] == b'-' && digits(5..7) && (1..=12).contains(&s[5..7].parse::<u8>().unwrap_or(0)),
-        10 => is_partial_date(&s[..7]) && b[7] == b'-' && digits(8..10) && (1..=31).contains(&s[8..10].parse::<u8>().unwrap_or(0)),
+        7 => {
+            digits(0..4)
+                && b[4] == b'-'
+                && digits(5..7)
+                && (1..=12).contains(&s[5..7].parse::<u8>().unwrap_or(0))
+        }
+        10 => {
+            is_partial_date(&s[..7])
+                && b[7] == b'-'
+                && digits(8..10)
+                && (1..=31).contains(&s[8..10].parse::<u8>().unwrap_or(0))
+        }
         _ => false,
     }
 }
@@ -207,7 +217,11 @@ impl ClaimInfo {
     /// Reads `x_stormwatch_claim` (absent on relationships made by other tools).
     pub fn from_object(o: &Value) -> ClaimInfo {
         let c = o.get(CLAIM_PROPERTY);
-        let s = |k: &str| c.and_then(|c| c.get(k)).and_then(Value::as_str).map(str::to_owned);
+        let s = |k: &str| {
+            c.and_then(|c| c.get(k))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
         let admiralty = match (
             s("reliability"),
             c.and_then(|c| c.get("credibility")).and_then(Value::as_u64),
@@ -270,7 +284,9 @@ mod tests {
             timestamp: "2025-03-01T00:00:00.000Z",
         };
         let m = spec.to_stix();
-        assert!(crate::validate(&m).iter().all(|i| i.severity != crate::Severity::Error));
+        assert!(crate::validate(&m)
+            .iter()
+            .all(|i| i.severity != crate::Severity::Error));
         assert_eq!(m["id"], spec.to_stix()["id"]);
         let info = ClaimInfo::from_object(&Value::Object(m));
         assert_eq!(info.admiralty.as_deref(), Some("B2"));
