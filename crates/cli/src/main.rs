@@ -44,6 +44,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !cli.global.format.is_common() && !matches!(&cli.command, Command::Actor(_)) {
+        eprintln!("error: --format navigator is only for `stormwatch actor show`");
+        return ExitCode::from(2);
+    }
     let result = match &cli.command {
         Command::Import(a) => cmd::import::run(&cli.global, a),
         Command::Export(a) => cmd::export::run(&cli.global, a),

@@ -91,6 +91,7 @@ fn items(out: &mut dyn Write, title: &str, list: &[Item]) -> io::Result<()> {
 pub fn show(out: &mut dyn Write, fmt: Format, a: &ActorShow) -> io::Result<()> {
     match fmt {
         Format::Json => write_json(out, a),
+        Format::Navigator => write_json(out, &navigator_layer(a)),
         Format::Jsonl => write_jsonl(out, &a.links),
         Format::Csv => write_csv(
             out,
@@ -213,10 +214,65 @@ pub fn show(out: &mut dyn Write, fmt: Format, a: &ActorShow) -> io::Result<()> {
     }
 }
 
+/// An ATT&CK Navigator layer (layer format 4.5) of the cluster's techniques; each
+/// technique's comment names the sources that state its use.
+pub fn navigator_layer(a: &ActorShow) -> serde_json::Value {
+    let members: Vec<&str> = a
+        .cluster
+        .iter()
+        .filter(|m| m.followed)
+        .map(|m| m.name.as_str())
+        .collect();
+    let techniques: Vec<serde_json::Value> = a
+        .profile
+        .techniques
+        .iter()
+        .filter_map(|t| {
+            let id = t.external_id.as_deref()?;
+            Some(serde_json::json!({
+                "techniqueID": id,
+                "score": t.sources.len(),
+                "color": "",
+                "comment": format!("{} — stated by {}", t.name.as_deref().unwrap_or(""), t.sources.join(", ")),
+                "enabled": true,
+                "showSubtechniques": true,
+            }))
+        })
+        .collect();
+    let max = a
+        .profile
+        .techniques
+        .iter()
+        .map(|t| t.sources.len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    serde_json::json!({
+        "name": format!("{} (Stormwatch)", a.resolved.name),
+        "versions": {"attack": "18", "navigator": "5.1.0", "layer": "4.5"},
+        "domain": "enterprise-attack",
+        "description": format!(
+            "Techniques of the cluster {} at confidence >= {}{}: {}. Score = number of sources stating the technique.",
+            a.resolved.name, a.options.min_confidence,
+            if a.options.include_disputed { " (disputed links included)" } else { "" },
+            members.join(", ")
+        ),
+        "sorting": 3,
+        "layout": {"layout": "side", "showID": true, "showName": true},
+        "hideDisabled": false,
+        "techniques": techniques,
+        "gradient": {"colors": ["#ffe766", "#ff6666"], "minValue": 0, "maxValue": max},
+        "legendItems": [],
+        "metadata": [{"name": "generated_by", "value": "stormwatch actor show --format navigator"}],
+        "showTacticRowBackground": false,
+        "selectTechniquesAcrossTactics": true,
+    })
+}
+
 /// Renders `actor why`.
 pub fn why(out: &mut dyn Write, fmt: Format, a: &str, b: &str, w: &Why) -> io::Result<()> {
     match fmt {
-        Format::Json => write_json(out, w),
+        Format::Json | Format::Navigator => write_json(out, w),
         Format::Jsonl => write_jsonl(out, w.paths.iter().flatten().chain(&w.blocked)),
         Format::Csv => write_csv(
             out,

@@ -21,11 +21,18 @@ pub enum Format {
     Json,
     Jsonl,
     Csv,
+    /// An ATT&CK Navigator layer (`actor show`).
+    Navigator,
 }
 
 impl Format {
     /// The names accepted by `--format`.
-    pub const NAMES: &'static [&'static str] = &["text", "json", "jsonl", "csv"];
+    pub const NAMES: &'static [&'static str] = &["text", "json", "jsonl", "csv", "navigator"];
+
+    /// Formats every command accepts; the others belong to named commands.
+    pub fn is_common(self) -> bool {
+        !matches!(self, Format::Navigator)
+    }
 }
 
 impl FromStr for Format {
@@ -36,6 +43,7 @@ impl FromStr for Format {
             "json" => Ok(Format::Json),
             "jsonl" => Ok(Format::Jsonl),
             "csv" => Ok(Format::Csv),
+            "navigator" => Ok(Format::Navigator),
             _ => Err(format!(
                 "unknown format {s:?}; choose one of {}",
                 Format::NAMES.join(", ")
@@ -150,7 +158,7 @@ pub struct ImportDoc<'a> {
 /// Renders import results.
 pub fn import(out: &mut dyn Write, fmt: Format, files: &[FileReport]) -> io::Result<()> {
     match fmt {
-        Format::Json => write_json(out, &ImportDoc { files }),
+        Format::Json | Format::Navigator => write_json(out, &ImportDoc { files }),
         Format::Jsonl => write_jsonl(out, files),
         Format::Csv => {
             let rows: Vec<Vec<String>> = files
@@ -239,7 +247,7 @@ pub fn search(out: &mut dyn Write, fmt: Format, hits: &[SearchHit]) -> io::Resul
         ]
     };
     match fmt {
-        Format::Json => write_json(out, &SearchDoc { hits }),
+        Format::Json | Format::Navigator => write_json(out, &SearchDoc { hits }),
         Format::Jsonl => write_jsonl(out, hits),
         Format::Csv => write_csv(
             out,
@@ -291,7 +299,7 @@ fn prop<'a>(o: &'a serde_json::Value, k: &str) -> Option<&'a str> {
 /// Renders `show` results.
 pub fn show(out: &mut dyn Write, fmt: Format, objects: &[ShownObject]) -> io::Result<()> {
     match fmt {
-        Format::Json => write_json(out, &ShowDoc { objects }),
+        Format::Json | Format::Navigator => write_json(out, &ShowDoc { objects }),
         Format::Jsonl => write_jsonl(out, objects),
         Format::Csv => {
             let mut rows = Vec::new();
@@ -451,7 +459,7 @@ fn show_text(out: &mut dyn Write, s: &ShownObject) -> io::Result<()> {
 /// Renders store statistics.
 pub fn stats(out: &mut dyn Write, fmt: Format, s: &Stats) -> io::Result<()> {
     match fmt {
-        Format::Json => write_json(out, s),
+        Format::Json | Format::Navigator => write_json(out, s),
         Format::Jsonl => write_jsonl(out, &s.types),
         Format::Csv => write_csv(
             out,

@@ -100,7 +100,7 @@ fn write_export(
     out: &mut dyn Write,
 ) -> Result<u64> {
     let n = match fmt {
-        Format::Text | Format::Json => {
+        Format::Text | Format::Json | Format::Navigator => {
             let id = format!("bundle--{}", uuid::Uuid::new_v4());
             write!(out, "{{\"type\":\"bundle\",\"id\":\"{id}\",\"objects\":[")?;
             let mut first = true;
