@@ -11,6 +11,7 @@ pub mod formats;
 pub mod pack;
 pub mod read;
 pub mod sources;
+pub mod taxonomy;
 pub mod vendors;
 
 pub use read::{read_input, Compression, Input, ReadError};

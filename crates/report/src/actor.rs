@@ -120,12 +120,18 @@ pub fn show(out: &mut dyn Write, fmt: Format, a: &ActorShow) -> io::Result<()> {
                 let g = |k: &str| t.get(k).and_then(|v| v.as_str()).unwrap_or("?").to_owned();
                 writeln!(
                     out,
-                    "  Microsoft taxonomy: family {} = {} ({}), table {}",
+                    "  Microsoft taxonomy ({}): family {} = {} ({}), table {}",
+                    g("name"),
                     g("family"),
                     g("meaning"),
                     g("kind"),
                     g("table_version")
                 )?;
+                for k in ["conflicts", "differences"] {
+                    for c in t.get(k).and_then(|v| v.as_array()).into_iter().flatten() {
+                        writeln!(out, "    ! {}", clean(c.as_str().unwrap_or("")))?;
+                    }
+                }
             }
             for o in &a.stated_origin {
                 writeln!(

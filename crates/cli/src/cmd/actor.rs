@@ -341,7 +341,14 @@ fn show(g: &Global, name: &str, o: Options) -> Result<Exit> {
             }
         }
     }
-    let taxonomy = taxonomy_of(&graph.names[node].name);
+    let member_names: Vec<String> = cluster
+        .members
+        .iter()
+        .filter(|m| m.followed)
+        .map(|m| m.name.clone())
+        .collect();
+    let taxonomy = Some(taxonomy_of(&graph, node, &member_names));
+    stated.dedup_by(|a, b| a.name == b.name && a.origin == b.origin && a.source == b.source);
     let doc = ActorShow {
         query: name.to_owned(),
         resolved: Resolved {
@@ -364,9 +371,50 @@ fn show(g: &Global, name: &str, o: Options) -> Result<Exit> {
     Ok(Exit::Clean)
 }
 
-/// The Microsoft taxonomy entry for a name, when the taxonomy knows its family.
-fn taxonomy_of(_name: &str) -> Option<Value> {
-    None
+/// Microsoft's taxonomy applied to the resolved name, or else to the first Microsoft
+/// name of the cluster: the family's meaning per table, conflicts between tables, and
+/// where Microsoft's mapping states a different origin.
+fn taxonomy_of(graph: &ActorGraph, node: usize, members: &[String]) -> Value {
+    use stormwatch_intel::taxonomy;
+    let own = &graph.names[node].name;
+    let candidates = std::iter::once(own).chain(members.iter());
+    let mut chosen = None;
+    for name in candidates {
+        let d = taxonomy::decode(name);
+        if d.known {
+            chosen = Some(d);
+            break;
+        }
+    }
+    let d = chosen.unwrap_or_else(|| taxonomy::decode(own));
+    // The origin Microsoft's mapping states for that name.
+    let stated: Option<String> = graph.find(&d.name).and_then(|n| {
+        graph.names[n].primary.iter().find_map(|id| {
+            graph.object(id).and_then(|o| o.value().ok()).and_then(|v| {
+                v.get("x_ms_origin_threat")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+        })
+    });
+    let differences = match &stated {
+        Some(s) => taxonomy::compare_with_stated(&d, s),
+        None => Vec::new(),
+    };
+    let mut v = serde_json::to_value(d.taxonomy()).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.insert("name".into(), json!(d.name));
+        m.insert("known".into(), json!(d.known));
+        m.insert("note".into(), json!(d.note));
+        m.insert(
+            "tables".into(),
+            serde_json::to_value(&d.matches).unwrap_or(Value::Null),
+        );
+        m.insert("conflicts".into(), json!(d.conflicts));
+        m.insert("stated_origin".into(), json!(stated));
+        m.insert("differences".into(), json!(differences));
+    }
+    v
 }
 
 fn list(g: &Global, origin: Option<&str>, family: Option<&str>) -> Result<Exit> {

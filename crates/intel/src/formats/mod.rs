@@ -14,6 +14,12 @@
 //!   index and the field at fault; the pipeline then imports nothing from the file
 //!   unless `--skip-invalid`.
 
+pub mod indicators;
+pub mod kev;
+pub mod misp_event;
+pub mod misp_galaxy;
+pub mod ms_mapping;
+
 use serde_json::{json, Map, Value};
 
 /// `created`/`modified` for objects whose source gives no date.
