@@ -21,7 +21,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 use stormwatch_intel::{sources, vendors};
 use stormwatch_model::claim::{ClaimInfo, ClaimKind};
 use stormwatch_model::normalize_name;
-use stormwatch_store::{Store, StoredObject};
+use stormwatch_store::Store;
 
 /// Types whose objects name actors.
 pub const ACTOR_TYPES: &[&str] = &["intrusion-set", "threat-actor"];
@@ -84,6 +84,38 @@ pub struct Link {
     claim_kind: ClaimKind,
 }
 
+/// What the graph keeps of an actor object: its name and the few properties
+/// shown with it (Microsoft's stated origin, MISP's origin and victim metadata).
+#[derive(Debug, Clone)]
+pub struct ActorObject {
+    pub id: String,
+    pub name: Option<String>,
+    /// A small JSON object with `x_ms_origin_threat` and a reduced `x_misp_meta`.
+    pub extra: Value,
+}
+
+impl ActorObject {
+    /// The kept properties as JSON.
+    pub fn value(&self) -> stormwatch_store::Result<Value> {
+        Ok(self.extra.clone())
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ActorFields {
+    name: Option<Value>,
+    aliases: Option<Vec<Value>>,
+    x_mitre_aliases: Option<Vec<Value>>,
+    created_by_ref: Option<Value>,
+    confidence: Option<Value>,
+    modified: Option<Value>,
+    x_ms_origin_threat: Option<Value>,
+    x_misp_meta: Option<serde_json::Map<String, Value>>,
+}
+
+/// MISP meta keys kept for display.
+const MISP_META_KEPT: &[&str] = &["country", "cfr-suspected-state-sponsor", "cfr-suspected-victims", "cfr-target-category"];
+
 /// Every actor name and claim in the store.
 pub struct ActorGraph {
     pub names: Vec<NameNode>,
@@ -91,7 +123,7 @@ pub struct ActorGraph {
     pub links: Vec<Link>,
     adj: Vec<Vec<usize>>,
     identities: HashMap<String, String>,
-    objects: HashMap<String, StoredObject>,
+    objects: HashMap<String, ActorObject>,
 }
 
 /// A cluster computed from one name.
@@ -158,57 +190,70 @@ impl ActorGraph {
             }
         }
         let mut origin_vendor: HashMap<String, String> = HashMap::new();
-        let mut actors = store.objects_of_type(ACTOR_TYPES)?;
-        actors.retain(|o| !o.revoked && !o.deprecated);
+        let mut actors: Vec<(bool, String, ActorFields)> = Vec::new();
+        let filter = stormwatch_store::ExportFilter {
+            types: ACTOR_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+            ..Default::default()
+        };
+        store.export(&filter, &mut |o| {
+            if o.revoked || o.deprecated {
+                return Ok(());
+            }
+            if let Ok(f) = serde_json::from_str::<ActorFields>(&o.json) {
+                actors.push((!o.json.contains("\"mitre-attack\""), o.id.clone(), f));
+            }
+            Ok(())
+        })?;
         // ATT&CK objects first, so they become the primary object of their names.
-        actors.sort_by_key(|o| !o.json.contains("\"mitre-attack\""));
-        for o in &actors {
-            let v = o.value()?;
-            let Some(name) = v.get("name").and_then(Value::as_str) else {
-                continue;
-            };
-            let a = g.node(name);
-            g.names[a].primary.push(o.id.clone());
-            let source = g.source_name(&v);
+        actors.sort_by_key(|(not_attack, _, _)| *not_attack);
+        for (_, id, f) in actors {
+            let Some(name) = f.name.as_ref().and_then(Value::as_str).map(str::to_owned) else { continue };
+            let a = g.node(&name);
+            g.names[a].primary.push(id.clone());
+            let source = f.created_by_ref.as_ref().and_then(Value::as_str).map(|r| {
+                g.identities.get(r).cloned().unwrap_or_else(|| r.to_owned())
+            });
             let grade = sources::grade(source.as_deref().unwrap_or(""));
-            let confidence = v
-                .get("confidence")
+            let confidence = f
+                .confidence
+                .as_ref()
                 .and_then(Value::as_u64)
                 .map_or(grade.confidence(), |c| c.min(100) as u8);
-            if let Some(meta) = v.get("x_misp_meta").and_then(Value::as_object) {
+            let mut kept_meta = serde_json::Map::new();
+            if let Some(meta) = &f.x_misp_meta {
                 for (k, val) in meta {
                     if let (Some(n), Some(vendor)) = (k.strip_prefix("origin:"), val.as_str()) {
                         origin_vendor.insert(normalize_name(n), vendor.to_owned());
                     }
-                }
-            }
-            let date = day_of(v.get("modified").and_then(Value::as_str));
-            let mut aliases: Vec<&str> = Vec::new();
-            for key in ["aliases", "x_mitre_aliases"] {
-                for al in v.get(key).and_then(Value::as_array).into_iter().flatten() {
-                    if let Some(al) = al.as_str() {
-                        if normalize_name(al) != normalize_name(name)
-                            && !normalize_name(al).is_empty()
-                            && !aliases
-                                .iter()
-                                .any(|x| normalize_name(x) == normalize_name(al))
-                        {
-                            aliases.push(al);
-                        }
+                    if MISP_META_KEPT.contains(&k.as_str()) {
+                        kept_meta.insert(k.clone(), val.clone());
                     }
                 }
             }
+            let date = day_of(f.modified.as_ref().and_then(Value::as_str));
+            let mut aliases: Vec<&str> = Vec::new();
+            for al in f.aliases.iter().chain(f.x_mitre_aliases.iter()).flatten() {
+                if let Some(al) = al.as_str() {
+                    if normalize_name(al) != normalize_name(&name)
+                        && !normalize_name(al).is_empty()
+                        && !aliases.iter().any(|x| normalize_name(x) == normalize_name(al))
+                    {
+                        aliases.push(al);
+                    }
+                }
+            }
+            let type_name = id.split_once("--").map_or("", |(t, _)| t);
             for al in aliases {
                 let b = g.node(al);
-                g.names[b].alias_of.push(o.id.clone());
+                g.names[b].alias_of.push(id.clone());
                 g.push_link(Link {
-                    id: format!("{}#{al}", o.id),
-                    from: name.to_owned(),
+                    id: format!("{id}#{al}"),
+                    from: name.clone(),
                     to: al.to_owned(),
                     kind: "same-as",
                     source: source.clone(),
                     date: date.clone(),
-                    reference: Some(format!("aliases of {} {}", o.type_name, o.id)),
+                    reference: Some(format!("aliases of {type_name} {id}")),
                     confidence,
                     admiralty: Some(grade.to_string()),
                     disputed: false,
@@ -220,7 +265,21 @@ impl ActorGraph {
                     claim_kind: ClaimKind::SameAs,
                 });
             }
-            g.objects.insert(o.id.clone(), o.clone());
+            let mut extra = serde_json::Map::new();
+            if let Some(o) = f.x_ms_origin_threat {
+                extra.insert("x_ms_origin_threat".into(), o);
+            }
+            if !kept_meta.is_empty() {
+                extra.insert("x_misp_meta".into(), Value::Object(kept_meta));
+            }
+            g.objects.insert(
+                id.clone(),
+                ActorObject {
+                    id,
+                    name: Some(name),
+                    extra: Value::Object(extra),
+                },
+            );
         }
         // Explicit claims.
         let kinds = [
@@ -389,7 +448,7 @@ impl ActorGraph {
     }
 
     /// The stored actor objects, by id.
-    pub fn object(&self, id: &str) -> Option<&StoredObject> {
+    pub fn object(&self, id: &str) -> Option<&ActorObject> {
         self.objects.get(id)
     }
 

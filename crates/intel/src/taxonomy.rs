@@ -489,7 +489,7 @@ pub fn compare_with_stated(decoded: &Decoded, stated_origin: &str) -> Vec<String
                 let keys: Vec<String> = stated.countries.iter().map(|c| country_key(c)).collect();
                 let korea_only = (want == "north korea" || want == "south korea")
                     && keys.iter().any(|k| k == "korea");
-                if keys.iter().any(|k| *k == want) {
+                if keys.contains(&want) {
                     // agrees
                 } else if korea_only {
                     out.push(format!(

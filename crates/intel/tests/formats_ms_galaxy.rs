@@ -462,6 +462,25 @@ fn galaxy_bad_files_are_format_errors() {
     ] {
         assert!(misp_galaxy::convert(bad).is_err(), "{bad}");
     }
+    // Deep nesting is an error, not a stack overflow.
+    let deep = format!(
+        "{{\"type\": \"t\", \"uuid\": \"x\", \"values\": [{{\"meta\": {}1{}}}]}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let c = misp_galaxy::convert(&deep).unwrap();
+    assert_eq!(c.rejected.len(), 1);
+    assert!(
+        c.rejected[0].error.contains("recursion"),
+        "{:?}",
+        c.rejected
+    );
+    assert_eq!(
+        misp_galaxy::KnownClusters::new().add_file(&deep).unwrap(),
+        0
+    );
+    let deep = format!("[{}1{}]", "[".repeat(100_000), "]".repeat(100_000));
+    assert!(ms_mapping::convert(&deep).is_err());
     // Values that are not objects are record errors, not panics.
     let c =
         misp_galaxy::convert(r#"{"type": "threat-actor", "uuid": "x", "values": [1, null, "s"]}"#)
@@ -692,10 +711,30 @@ fn real_galaxy_files_convert_with_no_rejects_and_validate() {
     let (alone, together) = (rels(&converted), rels(&with));
     println!("relationships: {alone} file by file, {together} with the index");
     assert!(together > alone);
+    let mut files_of_id = std::collections::HashMap::<&str, Vec<&str>>::new();
+    let mut claims = 0;
     for ((f, _), c) in texts.iter().zip(&with) {
         assert!(c.rejected.is_empty(), "{f}");
         assert_valid(c, f);
+        for o in &c.objects[1..] {
+            files_of_id
+                .entry(o["id"].as_str().unwrap())
+                .or_default()
+                .push(f);
+            if o.contains_key("x_stormwatch_claim") {
+                claims += 1;
+            }
+        }
     }
+    let shared: Vec<_> = files_of_id.iter().filter(|(_, f)| f.len() > 1).collect();
+    let mut pairs = BTreeSet::new();
+    for (_, f) in &shared {
+        pairs.insert(f.join(" + "));
+    }
+    println!(
+        "{claims} claims; {} ids occur in more than one file (same uuid in two galaxies): {pairs:?}",
+        shared.len()
+    );
     // Determinism on the largest file.
     let big = texts.iter().max_by_key(|(_, t)| t.len()).unwrap();
     assert_eq!(

@@ -111,7 +111,8 @@ impl SqliteStore {
         self.conn
             .execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-                 PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
+                 PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;
+                 PRAGMA mmap_size = 268435456;",
             )
             .map_err(|e| self.err(e))?;
         let version: Option<String> = self
@@ -641,7 +642,9 @@ impl Store for SqliteStore {
         };
         if !filter.types.is_empty() {
             let p = placeholders(&filter.types, &mut args);
-            sql.push_str(&format!(" AND o.type IN ({p})"));
+            // The latest-version view has a type index; the versions table does not.
+            let col = if filter.all_versions { "o.type" } else { "c.type" };
+            sql.push_str(&format!(" AND {col} IN ({p})"));
         }
         if let Some(since) = &filter.since {
             let p = placeholders(std::slice::from_ref(since), &mut args);

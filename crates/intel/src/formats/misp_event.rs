@@ -27,6 +27,8 @@ use super::{
     source_identity, source_identity_id, Converted, FormatError, RecordError, UNKNOWN_TIME,
 };
 
+type JsonObject = Map<String, Value>;
+
 /// Format name.
 pub const FORMAT: &str = "misp-event";
 /// Publisher when the event names no organisation.
@@ -299,7 +301,8 @@ impl State {
 
         self.sightings += array(ev, "Sighting").len();
         self.proposals += array(ev, "ShadowAttribute").len();
-        let mut attrs: Vec<(&Map<String, Value>, Option<&Map<String, Value>>)> = Vec::new();
+        // (attribute, the MISP object holding it)
+        let mut attrs: Vec<(&JsonObject, Option<&JsonObject>)> = Vec::new();
         for a in array(ev, "Attribute") {
             if let Some(a) = a.as_object() {
                 attrs.push((a, None));

@@ -410,6 +410,20 @@ struct Cluster {
     value: Map<String, Value>,
 }
 
+/// Why a value could not be read as a JSON object.
+fn parse_error(e: &serde_json::Error) -> String {
+    match e.classify() {
+        serde_json::error::Category::Data => "is not a JSON object".into(),
+        _ => {
+            let msg = e.to_string();
+            match msg.rfind(" at line ") {
+                Some(i) => msg[..i].to_owned(),
+                None => msg,
+            }
+        }
+    }
+}
+
 fn field_err(key: &str, what: &str) -> String {
     format!("field {key:?}: {what}")
 }
@@ -479,12 +493,12 @@ pub fn convert_with(text: &str, known: &KnownClusters) -> Result<Converted, Form
         let line = lines.get(index).copied().unwrap_or(0);
         let value: Map<String, Value> = match serde_json::from_str(raw.get()) {
             Ok(m) => m,
-            Err(_) => {
+            Err(e) => {
                 out.rejected.push(RecordError {
                     index,
                     line,
                     id: None,
-                    error: "is not a JSON object".into(),
+                    error: parse_error(&e),
                 });
                 continue;
             }

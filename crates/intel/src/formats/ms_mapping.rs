@@ -288,19 +288,25 @@ pub fn convert(text: &str) -> Result<Converted, FormatError> {
     let lines = element_lines(text, &raws);
     let mut out = Converted::default();
     // Parse every record; keep the object ones for layout detection.
-    let mut records: Vec<(usize, usize, Option<Map<String, Value>>)> = Vec::new();
+    // (index, line, the record if it is an object)
+    type Record = (usize, usize, Result<Map<String, Value>, String>);
+    let mut records: Vec<Record> = Vec::new();
     for (index, raw) in raws.iter().enumerate() {
         let line = lines.get(index).copied().unwrap_or(0);
-        let map = serde_json::from_str::<Map<String, Value>>(raw.get()).ok();
+        let map =
+            serde_json::from_str::<Map<String, Value>>(raw.get()).map_err(|e| match e.classify() {
+                serde_json::error::Category::Data => "is not a JSON object".to_owned(),
+                _ => e.to_string(),
+            });
         records.push((index, line, map));
     }
     let Some(layout) = records
         .iter()
-        .find_map(|(_, _, m)| m.as_ref().and_then(record_layout))
+        .find_map(|(_, _, m)| m.as_ref().ok().and_then(record_layout))
     else {
         let mut found: Vec<&str> = records
             .iter()
-            .filter_map(|(_, _, m)| m.as_ref())
+            .filter_map(|(_, _, m)| m.as_ref().ok())
             .flat_map(|m| m.keys().map(String::as_str))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
@@ -327,14 +333,17 @@ pub fn convert(text: &str) -> Result<Converted, FormatError> {
     let mut merged: Vec<Vec<String>> = Vec::new(); // previous names per entry
     let mut merge_notes: Vec<String> = Vec::new();
     for (index, line, map) in records {
-        let Some(map) = map else {
-            out.rejected.push(RecordError {
-                index,
-                line,
-                id: None,
-                error: "is not a JSON object".into(),
-            });
-            continue;
+        let map = match map {
+            Ok(m) => m,
+            Err(error) => {
+                out.rejected.push(RecordError {
+                    index,
+                    line,
+                    id: None,
+                    error,
+                });
+                continue;
+            }
         };
         let entry = match read_entry(index, line, &map, layout) {
             Ok(e) => e,
