@@ -110,11 +110,58 @@ struct ActorFields {
     confidence: Option<Value>,
     modified: Option<Value>,
     x_ms_origin_threat: Option<Value>,
-    x_misp_meta: Option<serde_json::Map<String, Value>>,
+    x_misp_meta: Option<MetaKept>,
+}
+
+/// The MISP meta keys the graph uses (`origin:NAME` and [`MISP_META_KEPT`]); the
+/// rest (reference lists and the like) is skipped without being built.
+struct MetaKept(serde_json::Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for MetaKept {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = MetaKept;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MISP meta object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<MetaKept, A::Error> {
+                let mut out = serde_json::Map::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    if k.starts_with("origin:") || MISP_META_KEPT.contains(&k.as_str()) {
+                        out.insert(k, m.next_value::<Value>()?);
+                    } else {
+                        m.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(MetaKept(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ClaimFields {
+    source_ref: Option<Value>,
+    target_ref: Option<Value>,
+    relationship_type: Option<Value>,
+    created_by_ref: Option<Value>,
+    confidence: Option<Value>,
+    external_references: Option<Value>,
+    x_stormwatch_claim: Option<Value>,
 }
 
 /// MISP meta keys kept for display.
-const MISP_META_KEPT: &[&str] = &["country", "cfr-suspected-state-sponsor", "cfr-suspected-victims", "cfr-target-category"];
+const MISP_META_KEPT: &[&str] = &[
+    "country",
+    "cfr-suspected-state-sponsor",
+    "cfr-suspected-victims",
+    "cfr-target-category",
+];
 
 /// Every actor name and claim in the store.
 pub struct ActorGraph {
@@ -184,9 +231,9 @@ impl ActorGraph {
             identities: HashMap::new(),
             objects: HashMap::new(),
         };
-        for o in store.objects_of_type(&["identity"])? {
-            if let Some(n) = &o.name {
-                g.identities.insert(o.id.clone(), n.clone());
+        for (id, name) in store.names_of_type(&["identity"])? {
+            if let Some(n) = name {
+                g.identities.insert(id, n);
             }
         }
         let mut origin_vendor: HashMap<String, String> = HashMap::new();
@@ -207,12 +254,16 @@ impl ActorGraph {
         // ATT&CK objects first, so they become the primary object of their names.
         actors.sort_by_key(|(not_attack, _, _)| *not_attack);
         for (_, id, f) in actors {
-            let Some(name) = f.name.as_ref().and_then(Value::as_str).map(str::to_owned) else { continue };
+            let Some(name) = f.name.as_ref().and_then(Value::as_str).map(str::to_owned) else {
+                continue;
+            };
             let a = g.node(&name);
             g.names[a].primary.push(id.clone());
-            let source = f.created_by_ref.as_ref().and_then(Value::as_str).map(|r| {
-                g.identities.get(r).cloned().unwrap_or_else(|| r.to_owned())
-            });
+            let source = f
+                .created_by_ref
+                .as_ref()
+                .and_then(Value::as_str)
+                .map(|r| g.identities.get(r).cloned().unwrap_or_else(|| r.to_owned()));
             let grade = sources::grade(source.as_deref().unwrap_or(""));
             let confidence = f
                 .confidence
@@ -220,7 +271,7 @@ impl ActorGraph {
                 .and_then(Value::as_u64)
                 .map_or(grade.confidence(), |c| c.min(100) as u8);
             let mut kept_meta = serde_json::Map::new();
-            if let Some(meta) = &f.x_misp_meta {
+            if let Some(MetaKept(meta)) = &f.x_misp_meta {
                 for (k, val) in meta {
                     if let (Some(n), Some(vendor)) = (k.strip_prefix("origin:"), val.as_str()) {
                         origin_vendor.insert(normalize_name(n), vendor.to_owned());
@@ -231,13 +282,14 @@ impl ActorGraph {
                 }
             }
             let date = day_of(f.modified.as_ref().and_then(Value::as_str));
+            let own = normalize_name(&name);
+            let mut seen: Vec<String> = vec![own];
             let mut aliases: Vec<&str> = Vec::new();
             for al in f.aliases.iter().chain(f.x_mitre_aliases.iter()).flatten() {
                 if let Some(al) = al.as_str() {
-                    if normalize_name(al) != normalize_name(&name)
-                        && !normalize_name(al).is_empty()
-                        && !aliases.iter().any(|x| normalize_name(x) == normalize_name(al))
-                    {
+                    let n = normalize_name(al);
+                    if !n.is_empty() && !seen.contains(&n) {
+                        seen.push(n);
                         aliases.push(al);
                     }
                 }
@@ -293,13 +345,30 @@ impl ActorGraph {
             if r.revoked {
                 continue;
             }
-            let v = r.value()?;
-            let s = |k: &str| v.get(k).and_then(Value::as_str);
-            let (Some(src), Some(dst), Some(rt)) =
-                (s("source_ref"), s("target_ref"), s("relationship_type"))
-            else {
+            let Ok(f) = serde_json::from_str::<ClaimFields>(&r.json) else {
                 continue;
             };
+            let mut small = serde_json::Map::new();
+            for (k, val) in [
+                ("created_by_ref", &f.created_by_ref),
+                ("confidence", &f.confidence),
+                ("external_references", &f.external_references),
+                ("x_stormwatch_claim", &f.x_stormwatch_claim),
+            ] {
+                if let Some(val) = val {
+                    small.insert(k.to_owned(), val.clone());
+                }
+            }
+            let v = Value::Object(small);
+            let str_of = |x: &Option<Value>| x.as_ref().and_then(Value::as_str).map(str::to_owned);
+            let (Some(src), Some(dst), Some(rt)) = (
+                str_of(&f.source_ref),
+                str_of(&f.target_ref),
+                str_of(&f.relationship_type),
+            ) else {
+                continue;
+            };
+            let (src, dst, rt) = (src.as_str(), dst.as_str(), rt.as_str());
             let Some(kind) = ClaimKind::from_relationship_type(rt) else {
                 continue;
             };
@@ -431,6 +500,14 @@ impl ActorGraph {
             self.adj[l.b].push(i);
         }
         self.links.push(l);
+    }
+
+    /// The name of an identity, by id (the id itself when unknown).
+    pub fn identity_name(&self, id: &str) -> String {
+        self.identities
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_owned())
     }
 
     fn source_name(&self, v: &Value) -> Option<String> {

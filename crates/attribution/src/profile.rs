@@ -97,9 +97,7 @@ pub fn profile(
     let name_of_source = |v: &Value| -> String {
         v.get("created_by_ref")
             .and_then(Value::as_str)
-            .and_then(|r| store.get(r).ok().flatten())
-            .and_then(|o| o.name)
-            .unwrap_or_else(|| "unknown source".into())
+            .map_or_else(|| "unknown source".into(), |r| graph.identity_name(r))
     };
     for id in &ids {
         let obj_source = graph.object(id).and_then(|o| o.value().ok()).map(|v| {

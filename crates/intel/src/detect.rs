@@ -79,13 +79,18 @@ pub fn detect(text: &str) -> Detected {
 
 /// Converts a non-STIX input. `file` names the input: indicator lists take their
 /// publisher name from its stem.
-pub fn convert(d: Detected, text: &str, file: &str) -> Result<Converted, FormatError> {
+pub fn convert(
+    d: Detected,
+    text: &str,
+    file: &str,
+    ctx: &crate::Context,
+) -> Result<Converted, FormatError> {
     let converted = match d {
         Detected::Stix => return Err(FormatError("STIX input is not converted".into())),
         Detected::KevJson => formats::kev::convert_json(text)?,
         Detected::KevCsv => formats::kev::convert_csv(text)?,
         Detected::MispEvent => formats::misp_event::convert(text)?,
-        Detected::MispGalaxy => formats::misp_galaxy::convert(text)?,
+        Detected::MispGalaxy => formats::misp_galaxy::convert_with(text, &ctx.galaxy_clusters)?,
         Detected::MsMapping => formats::ms_mapping::convert(text)?,
         Detected::IndicatorList => {
             let stem = std::path::Path::new(file)

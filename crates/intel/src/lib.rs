@@ -40,6 +40,37 @@ pub trait Progress {
     fn advance(&mut self, done: u64);
 }
 
+/// What one import run knows beyond the file at hand.
+#[derive(Default)]
+pub struct Context {
+    /// MISP galaxy clusters of every galaxy file in this run, so that `related`
+    /// links between files keep their targets.
+    pub galaxy_clusters: formats::misp_galaxy::KnownClusters,
+}
+
+impl Context {
+    /// Pre-reads the inputs that need it (MISP galaxy files). Unreadable files are
+    /// skipped here; the import itself reports them.
+    pub fn prepare(paths: &[std::path::PathBuf], max_input_bytes: Option<u64>) -> Context {
+        let mut ctx = Context::default();
+        for p in paths {
+            if p.as_os_str() == "-" {
+                continue;
+            }
+            let Ok(input) = read_input(p, max_input_bytes) else {
+                continue;
+            };
+            let Ok(text) = std::str::from_utf8(&input.bytes) else {
+                continue;
+            };
+            if detect::detect(text) == detect::Detected::MispGalaxy {
+                let _ = ctx.galaxy_clusters.add_file(text);
+            }
+        }
+        ctx
+    }
+}
+
 /// Ignores progress.
 pub struct NoProgress;
 
@@ -111,6 +142,7 @@ pub fn import_file(
     path: &std::path::Path,
     display: &str,
     opts: &ImportOptions,
+    ctx: &Context,
     progress: &mut dyn Progress,
 ) -> FileReport {
     let mut report = FileReport::new(display);
@@ -121,7 +153,7 @@ pub fn import_file(
             return report;
         }
     };
-    import_bytes(store, &input, opts, progress, report)
+    import_bytes(store, &input, opts, ctx, progress, report)
 }
 
 /// Imports already-read content (used for stdin and by tests).
@@ -129,6 +161,7 @@ pub fn import_bytes(
     store: &mut dyn Store,
     input: &Input,
     opts: &ImportOptions,
+    ctx: &Context,
     progress: &mut dyn Progress,
     mut report: FileReport,
 ) -> FileReport {
@@ -148,7 +181,7 @@ pub fn import_bytes(
                 return report;
             }
         },
-        other => match detect::convert(other, text, &report.file) {
+        other => match detect::convert(other, text, &report.file, ctx) {
             Ok(c) => {
                 report.warnings.extend(c.warnings.iter().cloned());
                 (c.format.clone(), check_converted(c))
@@ -284,6 +317,7 @@ pub fn init_pack(store: &mut dyn Store, progress: &mut dyn Progress) -> Vec<File
         store,
         &input,
         &opts,
+        &Context::default(),
         progress,
         FileReport::new("pack:AA25-239A.stix.json"),
     );

@@ -33,7 +33,14 @@ fn import(s: &mut SqliteStore, p: &Path, skip: bool) -> stormwatch_intel::FileRe
         skip_invalid: skip,
         ..Default::default()
     };
-    import_file(s, p, &p.display().to_string(), &opts, &mut NoProgress)
+    import_file(
+        s,
+        p,
+        &p.display().to_string(),
+        &opts,
+        &Default::default(),
+        &mut NoProgress,
+    )
 }
 
 #[test]

@@ -225,6 +225,10 @@ pub trait Store: Send {
         Ok(out)
     }
 
+    /// Ids and display names of the latest, non-revoked objects of the given types
+    /// (no JSON is read: cheap for lookups such as identity names).
+    fn names_of_type(&self, types: &[&str]) -> Result<Vec<(String, Option<String>)>>;
+
     /// The latest version of an object.
     fn get(&self, id: &str) -> Result<Option<StoredObject>>;
 

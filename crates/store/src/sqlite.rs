@@ -110,7 +110,7 @@ impl SqliteStore {
             .map_err(|e| self.err(e))?;
         self.conn
             .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+                "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
                  PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;
                  PRAGMA mmap_size = 268435456;",
             )
@@ -400,6 +400,26 @@ impl Store for SqliteStore {
         self.query_objects(&sql, rusqlite::params_from_iter(types.iter()))
     }
 
+    fn names_of_type(&self, types: &[&str]) -> Result<Vec<(String, Option<String>)>> {
+        if types.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=types.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "SELECT id, name FROM current WHERE revoked = 0 AND type IN ({})",
+            marks.join(", ")
+        );
+        let mut st = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(rusqlite::params_from_iter(types.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
     fn get(&self, id: &str) -> Result<Option<StoredObject>> {
         let sql = format!(
             "SELECT {CURRENT_COLS} FROM current c JOIN objects o ON o.seq = c.seq WHERE c.id = ?1"
@@ -643,7 +663,11 @@ impl Store for SqliteStore {
         if !filter.types.is_empty() {
             let p = placeholders(&filter.types, &mut args);
             // The latest-version view has a type index; the versions table does not.
-            let col = if filter.all_versions { "o.type" } else { "c.type" };
+            let col = if filter.all_versions {
+                "o.type"
+            } else {
+                "c.type"
+            };
             sql.push_str(&format!(" AND {col} IN ({p})"));
         }
         if let Some(since) = &filter.since {

@@ -282,10 +282,7 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
 }
 
 fn show(g: &Global, name: &str, o: Options) -> Result<Exit> {
-    let (store, graph) = match load(g) {
-        Ok(x) => x,
-        Err(e) => return Err(e),
-    };
+    let (store, graph) = load(g)?;
     let node = match graph.find(name) {
         Some(n) => n,
         None => {

@@ -52,11 +52,12 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         },
         max_input_bytes: Some(a.max_input_bytes),
     };
+    let ctx = stormwatch_intel::Context::prepare(&a.files, Some(a.max_input_bytes));
     let mut reports = Vec::with_capacity(a.files.len());
     for path in &a.files {
         let display = path.display().to_string();
         let mut bar = Bar(g.progress(&display));
-        let r = import_file(store.as_mut(), path, &display, &opts, &mut bar);
+        let r = import_file(store.as_mut(), path, &display, &opts, &ctx, &mut bar);
         bar.0.finish_and_clear();
         if r.is_rejected() {
             let why = match &r.error {
