@@ -36,7 +36,7 @@ log "full store: intel init + ATT&CK 18.1 + Microsoft mapping + 33 galaxy files"
 rm -f "$WORK"/f.db*
 "$BIN" -q --db "$WORK/f.db" intel init >/dev/null
 "$BIN" -q --db "$WORK/f.db" import "$DATA/attack/enterprise-attack-18.1.json" "$DATA/microsoft/MicrosoftMapping.json" "${GALAXY[@]}" >/dev/null 2>&1
-hf() { hyperfine -N --warmup 3 --runs 20 --style none --export-json "$WORK/hf.json" "$1" >/dev/null 2>&1; "$PY" -c 'import json; r=json.load(open("'"$WORK"'/hf.json"))["results"][0]; print(f"{r["mean"]*1000:.1f} {r["stddev"]*1000:.1f}")'; }
+hf() { hyperfine -N -i --warmup 3 --runs 20 --style none --export-json "$WORK/hf.json" "$1" >/dev/null 2>&1; "$PY" -c 'import json; r=json.load(open("'"$WORK"'/hf.json"))["results"][0]; print("%.1f %.1f" % (r["mean"]*1000, r["stddev"]*1000))'; }
 read -r s_m s_sd < <(hf "$BIN --db $WORK/f.db actor show GhostEmperor")
 read -r j_m j_sd < <(hf "$BIN --db $WORK/f.db --format json actor show 'Salt Typhoon'")
 read -r w_m w_sd < <(hf "$BIN --db $WORK/f.db actor why FamousSparrow 'Salt Typhoon'")

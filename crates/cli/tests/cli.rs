@@ -159,6 +159,15 @@ fn show_by_external_id_from_two_sources() {
 }
 
 #[test]
+fn show_cve_named_only_in_the_name() {
+    // CISA's file carries CVE ids only as vulnerability names.
+    let kb = Kb::loaded();
+    let (v, code) = kb.json(&["show", "cve-2024-3400"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["objects"][0]["object"]["type"], "vulnerability");
+}
+
+#[test]
 fn show_unknown_suggests_and_exits_2() {
     let kb = Kb::loaded();
     kb.cmd()

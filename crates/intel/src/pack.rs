@@ -116,6 +116,32 @@ const USES: &[(&str, &str, &str, &str, &str)] = &[
     ("earth", "Masol RAT", "Trend Micro", "2024-11", "Trend Micro, 2024-11: Earth Estries uses GhostSpider, Demodex, SnappyBee, Masol RAT"),
 ];
 
+/// `targets` relationships: (actor key, target, source, date, reference, note). A
+/// target is a CVE (the advisory's vulnerability object of that name), `sector:NAME`
+/// or `country:ISO` (objects the pack writes).
+#[rustfmt::skip]
+const TARGETS: &[(&str, &str, &str, &str, &str, &str)] = &[
+    ("salt", "CVE-2024-21887", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "exploited CVE listed by the advisory, whose activity cluster overlaps Salt Typhoon"),
+    ("salt", "CVE-2023-46805", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "exploited CVE listed by the advisory, whose activity cluster overlaps Salt Typhoon"),
+    ("salt", "CVE-2024-3400", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "exploited CVE listed by the advisory, whose activity cluster overlaps Salt Typhoon"),
+    ("salt", "CVE-2023-20198", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "exploited CVE listed by the advisory, whose activity cluster overlaps Salt Typhoon"),
+    ("salt", "CVE-2023-20273", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "exploited CVE listed by the advisory, whose activity cluster overlaps Salt Typhoon"),
+    ("salt", "CVE-2018-0171", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "exploited CVE listed by the advisory, whose activity cluster overlaps Salt Typhoon"),
+    ("salt", "CVE-2018-0171", "Cisco Talos", "2025-02-20", "Cisco Talos, \"Weathering the storm: In the midst of a Typhoon\", 2025-02-20", "in one case"),
+    ("redmike", "CVE-2023-20198", "Recorded Future", "2025-02-13", "Recorded Future (Insikt Group), 2025-02-13: RedMike exploited CVE-2023-20198/20273 on >1,000 Cisco devices", "on more than 1,000 Cisco devices"),
+    ("redmike", "CVE-2023-20273", "Recorded Future", "2025-02-13", "Recorded Future (Insikt Group), 2025-02-13: RedMike exploited CVE-2023-20198/20273 on >1,000 Cisco devices", "on more than 1,000 Cisco devices"),
+    ("salt", "sector:telecommunications", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "backbone, provider-edge and customer-edge routers"),
+    ("salt", "sector:government", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "targeted networks named by the advisory"),
+    ("salt", "sector:transportation", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "targeted networks named by the advisory"),
+    ("salt", "sector:hospitality", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "lodging networks, named by the advisory"),
+    ("salt", "sector:defense", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "military infrastructure networks, named by the advisory"),
+    ("salt", "country:US", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "activity observed there, per the advisory"),
+    ("salt", "country:AU", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "activity observed there, per the advisory"),
+    ("salt", "country:CA", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "activity observed there, per the advisory"),
+    ("salt", "country:NZ", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "activity observed there, per the advisory"),
+    ("salt", "country:GB", "Joint advisory AA25-239A agencies", "2025-08-27", AA, "activity observed there, per the advisory"),
+];
+
 fn obj(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
@@ -203,6 +229,56 @@ pub fn objects() -> Vec<Map<String, Value>> {
         );
     }
     let advisory: Value = serde_json::from_str(ADVISORY_STIX).unwrap_or(Value::Null);
+    let by_name = |t: &str, name: &str| -> Option<String> {
+        advisory["objects"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|o| o["type"] == t && o["name"].as_str() == Some(name))
+            .and_then(|o| o["id"].as_str())
+            .map(str::to_owned)
+    };
+    let mut written = std::collections::HashSet::new();
+    for (actor, target, source, date, reference, note) in TARGETS {
+        let target_id = if let Some(sector) = target.strip_prefix("sector:") {
+            let id = key_id("identity", target);
+            if written.insert(id.clone()) {
+                out.push(obj(json!({
+                    "type": "identity", "spec_version": "2.1", "id": id, "created": PACK_TIME,
+                    "modified": PACK_TIME, "name": sector, "identity_class": "class",
+                    "sectors": [sector], "created_by_ref": pack_id,
+                })));
+            }
+            id
+        } else if let Some(cc) = target.strip_prefix("country:") {
+            let id = key_id("location", target);
+            if written.insert(id.clone()) {
+                out.push(obj(json!({
+                    "type": "location", "spec_version": "2.1", "id": id, "created": PACK_TIME,
+                    "modified": PACK_TIME, "name": cc, "country": cc, "created_by_ref": pack_id,
+                })));
+            }
+            id
+        } else {
+            let Some(id) = by_name("vulnerability", target) else {
+                continue;
+            };
+            id
+        };
+        let s = id_of_key(actor);
+        let grade = sources::grade(source);
+        let src = source_identity(source, "organization");
+        out.push(obj(json!({
+            "type": "relationship", "spec_version": "2.1",
+            "id": deterministic_id(source, "relationship", &format!("{s}|targets|{target_id}")),
+            "created": PACK_TIME, "modified": PACK_TIME, "relationship_type": "targets",
+            "source_ref": s, "target_ref": target_id, "created_by_ref": src["id"],
+            "confidence": grade.confidence(),
+            "external_references": [{"source_name": source, "description": reference}],
+            "x_stormwatch_claim": {"date": date, "reference": reference,
+                "reliability": grade.reliability.to_string(), "credibility": grade.credibility, "note": note}
+        })));
+    }
     for (actor, malware, source, date, reference) in USES {
         let target = advisory["objects"]
             .as_array()

@@ -97,6 +97,15 @@ impl ObjectMeta {
         }
         // Real files (CISA's advisory) name techniques only inside the name:
         // "Execution / System Services [T1569] (ENT)".
+        // CISA's file names vulnerabilities "CVE-2024-3400" without a cve reference.
+        if type_name == "vulnerability" && !external_ids.iter().any(|e| e.source == "cve") {
+            if let Some(n) = name.as_deref().filter(|n| is_cve_id(n)) {
+                external_ids.push(ExternalId {
+                    source: "name".into(),
+                    id: n.to_owned(),
+                });
+            }
+        }
         if type_name == "attack-pattern" && external_ids.is_empty() {
             if let Some(id) = name.as_deref().and_then(bracketed_attack_id) {
                 external_ids.push(ExternalId {
@@ -215,6 +224,16 @@ fn bracketed_attack_id(name: &str) -> Option<String> {
         rest = &after[close..];
     }
     None
+}
+
+/// `CVE-YYYY-NNNN...` (four or more digits after the year).
+pub fn is_cve_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 13
+        && b[..4].eq_ignore_ascii_case(b"CVE-")
+        && b[4..8].iter().all(u8::is_ascii_digit)
+        && b[8] == b'-'
+        && b[9..].iter().all(u8::is_ascii_digit)
 }
 
 /// `T1234`, `T1234.567` or `TA1234`.
