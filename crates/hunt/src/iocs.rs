@@ -1,0 +1,350 @@
+//! The indicator set: every sweepable value, keyed for exact lookups.
+//!
+//! Values are stored in canonical form (IPv4/IPv6 as integers, so every textual
+//! spelling of an address matches; domains, e-mail addresses and hashes lower-case;
+//! hashes as raw bytes). Each value points at the indicators it came from.
+
+use rustc_hash::FxHashMap;
+
+/// One sweepable value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Ioc {
+    Ipv4(u32),
+    Ipv4Net {
+        addr: u32,
+        prefix: u8,
+    },
+    Ipv6(u128),
+    Ipv6Net {
+        addr: u128,
+        prefix: u8,
+    },
+    /// Lower-case, no trailing dot. With `subdomains`, only names below it match.
+    Domain {
+        name: String,
+        subdomains: bool,
+    },
+    Url(String),
+    Email(String),
+    /// Raw hash bytes (16, 20, 32 or 64 of them).
+    Hash(Vec<u8>),
+}
+
+impl Ioc {
+    /// The canonical text of the value (IPv6 per RFC 5952, lower-case hex).
+    pub fn canonical(&self) -> String {
+        match self {
+            Ioc::Ipv4(a) => std::net::Ipv4Addr::from(*a).to_string(),
+            Ioc::Ipv4Net { addr, prefix } => {
+                format!("{}/{prefix}", std::net::Ipv4Addr::from(*addr))
+            }
+            Ioc::Ipv6(a) => std::net::Ipv6Addr::from(*a).to_string(),
+            Ioc::Ipv6Net { addr, prefix } => {
+                format!("{}/{prefix}", std::net::Ipv6Addr::from(*addr))
+            }
+            Ioc::Domain { name, subdomains } => {
+                if *subdomains {
+                    format!("*.{name}")
+                } else {
+                    name.clone()
+                }
+            }
+            Ioc::Url(u) | Ioc::Email(u) => u.clone(),
+            Ioc::Hash(h) => hex_lower(h),
+        }
+    }
+}
+
+/// Lower-case hex of bytes.
+pub fn hex_lower(b: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(b.len() * 2);
+    for &x in b {
+        s.push(HEX[(x >> 4) as usize] as char);
+        s.push(HEX[(x & 15) as usize] as char);
+    }
+    s
+}
+
+/// Where a value came from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// STIX id of the indicator.
+    pub indicator: String,
+    /// The indicator's value as a canonical string (what `indicator_value` shows).
+    pub value: String,
+    /// The comparison it came from, as written in the pattern.
+    pub atom: String,
+    /// False when the pattern needs more than one record shows (matches are partial).
+    pub whole: bool,
+    /// Validity window in Unix seconds, when the indicator states one.
+    pub valid_from: Option<i64>,
+    pub valid_until: Option<i64>,
+}
+
+/// The indicator set.
+#[derive(Debug, Default)]
+pub struct IocSet {
+    sources: Vec<Source>,
+    v4: FxHashMap<u32, Vec<u32>>,
+    v4_nets: Vec<(u32, u32, u32)>,
+    v6: FxHashMap<u128, Vec<u32>>,
+    v6_nets: Vec<(u128, u128, u32)>,
+    domains: FxHashMap<String, Vec<u32>>,
+    subdomains: FxHashMap<String, Vec<u32>>,
+    urls: FxHashMap<String, Vec<u32>>,
+    emails: FxHashMap<String, Vec<u32>>,
+    hashes: FxHashMap<Vec<u8>, Vec<u32>>,
+    hash_lengths: [bool; 4],
+    allow: Vec<Ioc>,
+}
+
+fn hash_slot(len: usize) -> Option<usize> {
+    match len {
+        16 => Some(0),
+        20 => Some(1),
+        32 => Some(2),
+        64 => Some(3),
+        _ => None,
+    }
+}
+
+fn net_range_v4(addr: u32, prefix: u8) -> (u32, u32) {
+    let p = u32::from(prefix.min(32));
+    let mask = if p == 0 { 0 } else { u32::MAX << (32 - p) };
+    (addr & mask, (addr & mask) | !mask)
+}
+
+fn net_range_v6(addr: u128, prefix: u8) -> (u128, u128) {
+    let p = u32::from(prefix.min(128));
+    let mask = if p == 0 { 0 } else { u128::MAX << (128 - p) };
+    (addr & mask, (addr & mask) | !mask)
+}
+
+impl IocSet {
+    /// Adds a value with its source.
+    pub fn add(&mut self, ioc: Ioc, source: Source) {
+        let i = self.sources.len() as u32;
+        self.sources.push(source);
+        match ioc {
+            Ioc::Ipv4(a) => self.v4.entry(a).or_default().push(i),
+            Ioc::Ipv4Net { addr, prefix } => {
+                let (lo, hi) = net_range_v4(addr, prefix);
+                self.v4_nets.push((lo, hi, i));
+                self.v4_nets.sort_unstable();
+            }
+            Ioc::Ipv6(a) => self.v6.entry(a).or_default().push(i),
+            Ioc::Ipv6Net { addr, prefix } => {
+                let (lo, hi) = net_range_v6(addr, prefix);
+                self.v6_nets.push((lo, hi, i));
+                self.v6_nets.sort_unstable();
+            }
+            Ioc::Domain { name, subdomains } => {
+                let map = if subdomains {
+                    &mut self.subdomains
+                } else {
+                    &mut self.domains
+                };
+                map.entry(name).or_default().push(i);
+            }
+            Ioc::Url(u) => self.urls.entry(u).or_default().push(i),
+            Ioc::Email(e) => self.emails.entry(e).or_default().push(i),
+            Ioc::Hash(h) => {
+                if let Some(s) = hash_slot(h.len()) {
+                    self.hash_lengths[s] = true;
+                }
+                self.hashes.entry(h).or_default().push(i);
+            }
+        }
+    }
+
+    /// Values that must never be reported (known-good infrastructure, `--allow`).
+    pub fn allow(&mut self, ioc: Ioc) {
+        self.allow.push(ioc);
+    }
+
+    /// Whether a value is allow-listed.
+    pub fn allowed(&self, ioc: &Ioc) -> bool {
+        self.allow.iter().any(|a| match (a, ioc) {
+            (Ioc::Ipv4Net { addr, prefix }, Ioc::Ipv4(x)) => {
+                let (lo, hi) = net_range_v4(*addr, *prefix);
+                (lo..=hi).contains(x)
+            }
+            (Ioc::Ipv6Net { addr, prefix }, Ioc::Ipv6(x)) => {
+                let (lo, hi) = net_range_v6(*addr, *prefix);
+                (lo..=hi).contains(x)
+            }
+            (
+                Ioc::Domain {
+                    name,
+                    subdomains: true,
+                },
+                Ioc::Domain { name: n, .. },
+            ) => {
+                n.len() > name.len()
+                    && n.ends_with(name.as_str())
+                    && n.as_bytes()[n.len() - name.len() - 1] == b'.'
+            }
+            (a, b) => a == b,
+        })
+    }
+
+    pub fn source(&self, i: u32) -> &Source {
+        &self.sources[i as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.sources.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+
+    pub fn has_ipv4(&self) -> bool {
+        !self.v4.is_empty() || !self.v4_nets.is_empty()
+    }
+    pub fn has_ipv6(&self) -> bool {
+        !self.v6.is_empty() || !self.v6_nets.is_empty()
+    }
+    pub fn has_domains(&self) -> bool {
+        !self.domains.is_empty() || !self.subdomains.is_empty()
+    }
+    pub fn has_urls(&self) -> bool {
+        !self.urls.is_empty()
+    }
+    pub fn has_emails(&self) -> bool {
+        !self.emails.is_empty()
+    }
+    /// Whether some hash of this byte length is wanted.
+    pub fn wants_hash_len(&self, bytes: usize) -> bool {
+        hash_slot(bytes).is_some_and(|s| self.hash_lengths[s])
+    }
+
+    /// Sources of an IPv4 address (exact and CIDR).
+    pub fn lookup_v4(&self, a: u32, out: &mut Vec<u32>) {
+        if let Some(v) = self.v4.get(&a) {
+            out.extend_from_slice(v);
+        }
+        if !self.v4_nets.is_empty() {
+            let end = self.v4_nets.partition_point(|(lo, _, _)| *lo <= a);
+            out.extend(
+                self.v4_nets[..end]
+                    .iter()
+                    .filter(|(_, hi, _)| a <= *hi)
+                    .map(|(_, _, i)| *i),
+            );
+        }
+    }
+
+    /// Sources of an IPv6 address (exact and CIDR).
+    pub fn lookup_v6(&self, a: u128, out: &mut Vec<u32>) {
+        if let Some(v) = self.v6.get(&a) {
+            out.extend_from_slice(v);
+        }
+        if !self.v6_nets.is_empty() {
+            let end = self.v6_nets.partition_point(|(lo, _, _)| *lo <= a);
+            out.extend(
+                self.v6_nets[..end]
+                    .iter()
+                    .filter(|(_, hi, _)| a <= *hi)
+                    .map(|(_, _, i)| *i),
+            );
+        }
+    }
+
+    /// Sources of a domain name (lower-case, no trailing dot): exact, and every
+    /// parent domain registered for subdomains.
+    pub fn lookup_domain(&self, d: &str, out: &mut Vec<u32>) {
+        if let Some(v) = self.domains.get(d) {
+            out.extend_from_slice(v);
+        }
+        if !self.subdomains.is_empty() {
+            let mut rest = d;
+            while let Some(dot) = rest.find('.') {
+                rest = &rest[dot + 1..];
+                if let Some(v) = self.subdomains.get(rest) {
+                    out.extend_from_slice(v);
+                }
+            }
+        }
+    }
+
+    pub fn lookup_url(&self, u: &str, out: &mut Vec<u32>) {
+        if let Some(v) = self.urls.get(u) {
+            out.extend_from_slice(v);
+        }
+    }
+
+    pub fn lookup_email(&self, e: &str, out: &mut Vec<u32>) {
+        if let Some(v) = self.emails.get(e) {
+            out.extend_from_slice(v);
+        }
+    }
+
+    pub fn lookup_hash(&self, h: &[u8], out: &mut Vec<u32>) {
+        if let Some(v) = self.hashes.get(h) {
+            out.extend_from_slice(v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(v: &str) -> Source {
+        Source {
+            indicator: format!("indicator--{v}"),
+            value: v.into(),
+            atom: v.into(),
+            whole: true,
+            valid_from: None,
+            valid_until: None,
+        }
+    }
+
+    #[test]
+    fn nets_and_subdomains() {
+        let mut s = IocSet::default();
+        s.add(
+            Ioc::Ipv4Net {
+                addr: 0x0a00_0000,
+                prefix: 8,
+            },
+            src("10/8"),
+        );
+        s.add(Ioc::Ipv4(0x0102_0304), src("1.2.3.4"));
+        s.add(
+            Ioc::Domain {
+                name: "example.com".into(),
+                subdomains: true,
+            },
+            src("*.example.com"),
+        );
+        let mut out = Vec::new();
+        s.lookup_v4(0x0a01_0203, &mut out);
+        assert_eq!(out, vec![0]);
+        out.clear();
+        s.lookup_v4(0x0b00_0000, &mut out);
+        assert!(out.is_empty());
+        s.lookup_domain("a.b.example.com", &mut out);
+        assert_eq!(out, vec![2]);
+        out.clear();
+        s.lookup_domain("example.com", &mut out);
+        assert!(out.is_empty(), "subdomains only");
+        s.lookup_domain("notexample.com", &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn allow_list() {
+        let mut s = IocSet::default();
+        s.allow(Ioc::Ipv4Net {
+            addr: 0xc0a8_0000,
+            prefix: 16,
+        });
+        assert!(s.allowed(&Ioc::Ipv4(0xc0a8_0101)));
+        assert!(!s.allowed(&Ioc::Ipv4(0xc0a9_0101)));
+    }
+}

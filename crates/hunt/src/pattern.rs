@@ -1,0 +1,1 @@
+//! STIX patterning: parser and compiler (being written).

@@ -1,0 +1,421 @@
+//! Sweeping inputs: reading (plain, gzip; packet captures), splitting big inputs into
+//! line-aligned blocks scanned in parallel, and turning hits into match records
+//! pushed to a [`Sink`] in input order.
+
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::io::{self, Read};
+
+use crate::iocs::{Ioc, IocSet};
+use crate::scan::{Hit, Scanner};
+use crate::time::{self, TimeFormat};
+
+/// One (match, indicator) record, as docs/CLI.md defines it for `hunt`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Match {
+    pub file: String,
+    /// 1-based line; null for packet captures.
+    pub line: Option<u64>,
+    /// 1-based packet number; null unless a packet capture.
+    pub packet: Option<u64>,
+    /// 0-based byte offset of the match in the decompressed stream (for a capture:
+    /// the packet's offset in the file).
+    pub offset: u64,
+    /// The value as seen.
+    pub value: String,
+    /// The observed value in canonical form.
+    pub canonical: String,
+    /// STIX id of the indicator.
+    pub indicator: String,
+    pub indicator_value: String,
+    /// True when the indicator's pattern needs more than this record shows.
+    pub partial: bool,
+    /// The pattern comparisons that hit.
+    pub atoms: Vec<String>,
+    /// Event time of the record (RFC 3339 UTC), when the format has one.
+    pub time: Option<String>,
+    pub time_inferred: bool,
+}
+
+/// Receives matches in input order (ripgrep's searcher/sink split: finding is
+/// separate from showing; tables, JSON lines and STIX sightings are sinks).
+pub trait Sink {
+    fn matched(&mut self, m: &Match) -> io::Result<()>;
+}
+
+impl<F: FnMut(&Match) -> io::Result<()>> Sink for F {
+    fn matched(&mut self, m: &Match) -> io::Result<()> {
+        self(m)
+    }
+}
+
+/// What was swept of one input.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputReport {
+    pub file: String,
+    /// SHA-256 of the bytes read (compressed inputs: of the file as stored).
+    pub sha256: String,
+    pub bytes: u64,
+    /// `text`, `zeek-tsv`, `json`, `csv`, `pcap`, with `+gzip` when compressed.
+    pub format: String,
+    pub matches: u64,
+    /// Set when the input could not be read to its end; matches before it stand.
+    pub error: Option<InputError>,
+}
+
+/// Where and why reading stopped.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputError {
+    /// Byte offset (decompressed stream; for captures, in the file).
+    pub position: u64,
+    pub error: String,
+}
+
+/// Sweep options.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Block size for parallel scanning of one input.
+    pub block: usize,
+    /// Skip matches whose record time lies outside the indicator's validity.
+    pub respect_validity: bool,
+    /// Year for timestamps without one (RFC 3164 syslog).
+    pub year: i32,
+    /// Longest line accepted; a longer one is an error at its offset.
+    pub max_line: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            block: 4 << 20,
+            respect_validity: false,
+            year: 2026,
+            max_line: 64 << 20,
+        }
+    }
+}
+
+/// Hashes what is read through it.
+struct Hashing<R> {
+    inner: R,
+    hash: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// A record's time in Unix seconds, and whether it was inferred (no year or zone).
+type RecordTime = Option<(i64, bool)>;
+
+/// A block's hits with their line numbers (relative to the block) and times.
+struct BlockHits {
+    hits: Vec<(Hit, u64, RecordTime)>,
+    newlines: u64,
+}
+
+fn scan_block(scanner: &Scanner<'_>, block: &[u8], fmt: TimeFormat, year: i32) -> BlockHits {
+    let mut hits = Vec::new();
+    let mut line = 0u64;
+    let mut pos = 0usize;
+    scanner.scan(block, &mut |h| {
+        line += memchr::memchr_iter(b'\n', &block[pos..h.start]).count() as u64;
+        pos = h.start;
+        let ls = memchr::memrchr(b'\n', &block[..h.start]).map_or(0, |i| i + 1);
+        let le = memchr::memchr(b'\n', &block[h.start..]).map_or(block.len(), |i| h.start + i);
+        let t = time::record_time(&block[ls..le], fmt, year);
+        hits.push((h, line, t));
+    });
+    let newlines = line + memchr::memchr_iter(b'\n', &block[pos..]).count() as u64;
+    BlockHits { hits, newlines }
+}
+
+/// Turns one hit into records (one per indicator it hit) and pushes them.
+#[allow(clippy::too_many_arguments)]
+fn emit(
+    set: &IocSet,
+    file: &str,
+    value: &[u8],
+    hit: &Hit,
+    line: Option<u64>,
+    packet: Option<u64>,
+    offset: u64,
+    t: RecordTime,
+    opts: &Options,
+    sink: &mut dyn Sink,
+) -> io::Result<u64> {
+    let mut by_indicator: Vec<(&str, Vec<u32>)> = Vec::new();
+    for &i in &hit.sources {
+        let s = set.source(i);
+        if opts.respect_validity {
+            if let Some((secs, _)) = t {
+                if s.valid_from.is_some_and(|f| secs < f)
+                    || s.valid_until.is_some_and(|u| secs >= u)
+                {
+                    continue;
+                }
+            }
+        }
+        match by_indicator.iter_mut().find(|(id, _)| *id == s.indicator) {
+            Some((_, v)) => v.push(i),
+            None => by_indicator.push((&s.indicator, vec![i])),
+        }
+    }
+    let canonical = match &hit.observed {
+        Ioc::Domain { name, .. } => name.clone(),
+        o => o.canonical(),
+    };
+    let value = String::from_utf8_lossy(value).into_owned();
+    let mut n = 0;
+    for (id, srcs) in by_indicator {
+        let first = set.source(srcs[0]);
+        let m = Match {
+            file: file.to_owned(),
+            line,
+            packet,
+            offset,
+            value: value.clone(),
+            canonical: canonical.clone(),
+            indicator: id.to_owned(),
+            indicator_value: first.value.clone(),
+            partial: srcs.iter().any(|&i| !set.source(i).whole),
+            atoms: srcs.iter().map(|&i| set.source(i).atom.clone()).collect(),
+            time: t.map(|(s, _)| time::rfc3339(s)),
+            time_inferred: t.is_some_and(|(_, inferred)| inferred),
+        };
+        sink.matched(&m)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Sweeps one input stream. `name` is used in records. Errors reading the input end
+/// the sweep of this input and are reported in [`InputReport::error`]; errors of the
+/// sink (a closed stdout) are returned.
+pub fn sweep(
+    set: &IocSet,
+    name: &str,
+    raw: impl Read,
+    opts: &Options,
+    sink: &mut dyn Sink,
+) -> io::Result<InputReport> {
+    let mut hashing = Hashing {
+        inner: raw,
+        hash: Sha256::new(),
+        bytes: 0,
+    };
+    let mut head = vec![0u8; 4];
+    let got = read_full(&mut hashing, &mut head)?;
+    head.truncate(got);
+    let mut report = InputReport {
+        file: name.to_owned(),
+        sha256: String::new(),
+        bytes: 0,
+        format: String::new(),
+        matches: 0,
+        error: None,
+    };
+    let result = if head.starts_with(&[0x1f, 0x8b]) {
+        let gz = flate2::read::MultiGzDecoder::new(io::Cursor::new(head).chain(&mut hashing));
+        sweep_stream(set, name, gz, opts, sink, &mut report, "+gzip")
+    } else if crate::capture::is_capture(&head) {
+        sweep_capture(
+            set,
+            name,
+            io::Cursor::new(head).chain(&mut hashing),
+            opts,
+            sink,
+            &mut report,
+        )
+    } else {
+        sweep_stream(
+            set,
+            name,
+            io::Cursor::new(head).chain(&mut hashing),
+            opts,
+            sink,
+            &mut report,
+            "",
+        )
+    };
+    result?;
+    // Read what is left so that the hash covers the whole input.
+    if report.error.is_none() {
+        io::copy(&mut hashing, &mut io::sink()).ok();
+    }
+    report.sha256 = crate::iocs::hex_lower(&hashing.hash.finalize());
+    report.bytes = hashing.bytes;
+    Ok(report)
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn sweep_stream(
+    set: &IocSet,
+    name: &str,
+    mut r: impl Read,
+    opts: &Options,
+    sink: &mut dyn Sink,
+    report: &mut InputReport,
+    suffix: &str,
+) -> io::Result<()> {
+    let scanner = Scanner::new(set);
+    let threads = rayon::current_num_threads().max(1);
+    let mut carry: Vec<u8> = Vec::new();
+    let mut fmt: Option<TimeFormat> = None;
+    let mut line_base = 0u64;
+    let mut offset_base = 0u64;
+    let mut eof = false;
+    while !eof {
+        // Read a batch of line-aligned blocks.
+        let mut blocks: Vec<Vec<u8>> = Vec::with_capacity(threads * 2);
+        while blocks.len() < threads * 2 && !eof {
+            let mut b = std::mem::take(&mut carry);
+            let start = b.len();
+            b.resize(start + opts.block, 0);
+            let n = match read_full(&mut r, &mut b[start..]) {
+                Ok(n) => n,
+                Err(e) => {
+                    b.truncate(start);
+                    report.error = Some(InputError {
+                        position: offset_base
+                            + blocks.iter().map(|x| x.len() as u64).sum::<u64>()
+                            + start as u64,
+                        error: e.to_string(),
+                    });
+                    eof = true;
+                    if !b.is_empty() {
+                        blocks.push(b);
+                    }
+                    break;
+                }
+            };
+            b.truncate(start + n);
+            if n == 0 {
+                eof = true;
+            } else if let Some(nl) = memchr::memrchr(b'\n', &b) {
+                carry = b[nl + 1..].to_vec();
+                b.truncate(nl + 1);
+            } else if b.len() < opts.max_line {
+                carry = b;
+                continue;
+            } else {
+                report.error = Some(InputError {
+                    position: offset_base + blocks.iter().map(|x| x.len() as u64).sum::<u64>(),
+                    error: format!(
+                        "a line longer than {} bytes; is this a binary file?",
+                        opts.max_line
+                    ),
+                });
+                eof = true;
+                b.clear();
+            }
+            if !b.is_empty() {
+                blocks.push(b);
+            }
+        }
+        if eof && !carry.is_empty() {
+            blocks.push(std::mem::take(&mut carry));
+        }
+        if blocks.is_empty() {
+            break;
+        }
+        let f = *fmt.get_or_insert_with(|| time::detect_format(&blocks[0]));
+        let results: Vec<BlockHits> = blocks
+            .par_iter()
+            .map(|b| scan_block(&scanner, b, f, opts.year))
+            .collect();
+        for (b, res) in blocks.iter().zip(results) {
+            for (hit, line, t) in &res.hits {
+                report.matches += emit(
+                    set,
+                    name,
+                    &b[hit.start..hit.end],
+                    hit,
+                    Some(line_base + line + 1),
+                    None,
+                    offset_base + hit.start as u64,
+                    *t,
+                    opts,
+                    sink,
+                )?;
+            }
+            line_base += res.newlines;
+            offset_base += b.len() as u64;
+        }
+    }
+    report.format = format!("{}{suffix}", fmt.map_or("text", TimeFormat::name));
+    Ok(())
+}
+
+fn sweep_capture(
+    set: &IocSet,
+    name: &str,
+    r: impl Read,
+    opts: &Options,
+    sink: &mut dyn Sink,
+    report: &mut InputReport,
+) -> io::Result<()> {
+    report.format = "pcap".into();
+    let scanner = Scanner::new(set);
+    let mut sink_err: Option<io::Error> = None;
+    let mut matches = 0u64;
+    let res = crate::capture::read_packets(r, &mut |p| {
+        if sink_err.is_some() {
+            return;
+        }
+        let t = p.time.map(|(s, _)| (s, false));
+        for v in &p.values {
+            let bytes = v.text.as_bytes();
+            scanner.scan(bytes, &mut |h| {
+                if sink_err.is_some() {
+                    return;
+                }
+                match emit(
+                    set,
+                    name,
+                    &bytes[h.start..h.end],
+                    &h,
+                    None,
+                    Some(p.number),
+                    p.offset,
+                    t,
+                    opts,
+                    sink,
+                ) {
+                    Ok(n) => matches += n,
+                    Err(e) => sink_err = Some(e),
+                }
+            });
+        }
+    });
+    report.matches = matches;
+    if let Some(e) = sink_err {
+        return Err(e);
+    }
+    if let Err(e) = res {
+        report.error = Some(InputError {
+            position: e.offset,
+            error: e.message,
+        });
+    }
+    Ok(())
+}
