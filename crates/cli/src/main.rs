@@ -40,6 +40,7 @@ enum Command {
     Stats(cmd::stats::Args),
     Intel(cmd::intel::Args),
     Actor(cmd::actor::Args),
+    Hunt(cmd::hunt::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
         Command::Stats(a) => cmd::stats::run(&cli.global, a),
         Command::Intel(a) => cmd::intel::run(&cli.global, a),
         Command::Actor(a) => cmd::actor::run(&cli.global, a),
+        Command::Hunt(a) => cmd::hunt::run(&cli.global, a),
     };
     global::finish(result)
 }

@@ -26,7 +26,10 @@ impl IndicatorDef {
             return None;
         }
         let s = |k: &str| v.get(k).and_then(Value::as_str);
-        let t = |k: &str| s(k).and_then(|x| Timestamp::parse(x).ok()).map(|t| t.unix_seconds());
+        let t = |k: &str| {
+            s(k).and_then(|x| Timestamp::parse(x).ok())
+                .map(|t| t.unix_seconds())
+        };
         Some(IndicatorDef {
             id: s("id")?.to_owned(),
             pattern: s("pattern")?.to_owned(),
@@ -58,10 +61,19 @@ pub struct Built {
 pub fn ioc_of(kind: &TermKind) -> Ioc {
     match kind {
         TermKind::Ipv4(a) => Ioc::Ipv4(*a),
-        TermKind::Ipv4Net { addr, prefix } => Ioc::Ipv4Net { addr: *addr, prefix: *prefix },
+        TermKind::Ipv4Net { addr, prefix } => Ioc::Ipv4Net {
+            addr: *addr,
+            prefix: *prefix,
+        },
         TermKind::Ipv6(a) => Ioc::Ipv6(*a),
-        TermKind::Ipv6Net { addr, prefix } => Ioc::Ipv6Net { addr: *addr, prefix: *prefix },
-        TermKind::Domain { name, subdomains } => Ioc::Domain { name: name.to_ascii_lowercase(), subdomains: *subdomains },
+        TermKind::Ipv6Net { addr, prefix } => Ioc::Ipv6Net {
+            addr: *addr,
+            prefix: *prefix,
+        },
+        TermKind::Domain { name, subdomains } => Ioc::Domain {
+            name: name.to_ascii_lowercase(),
+            subdomains: *subdomains,
+        },
         TermKind::Url(u) => Ioc::Url(canonical_url(u)),
         TermKind::Email(e) => Ioc::Email(e.to_ascii_lowercase()),
         TermKind::Md5(h) => Ioc::Hash(h.to_vec()),
@@ -79,20 +91,31 @@ pub fn build(defs: &[IndicatorDef]) -> Built {
             b.unsweepable.push(Unsweepable {
                 indicator: d.id.clone(),
                 atom: d.pattern.clone(),
-                reason: format!("pattern_type {:?} is not swept (only STIX patterns are)", d.pattern_type),
+                reason: format!(
+                    "pattern_type {:?} is not swept (only STIX patterns are)",
+                    d.pattern_type
+                ),
             });
             continue;
         }
         let p = match pattern::parse(&d.pattern) {
             Ok(p) => p,
             Err(e) => {
-                b.unsweepable.push(Unsweepable { indicator: d.id.clone(), atom: d.pattern.clone(), reason: format!("invalid pattern: {e}") });
+                b.unsweepable.push(Unsweepable {
+                    indicator: d.id.clone(),
+                    atom: d.pattern.clone(),
+                    reason: format!("invalid pattern: {e}"),
+                });
                 continue;
             }
         };
         let sweep = pattern::compile(&p);
         for u in sweep.unsweepable {
-            b.unsweepable.push(Unsweepable { indicator: d.id.clone(), atom: u.atom, reason: u.reason });
+            b.unsweepable.push(Unsweepable {
+                indicator: d.id.clone(),
+                atom: u.atom,
+                reason: u.reason,
+            });
         }
         if !sweep.terms.is_empty() {
             b.swept += 1;

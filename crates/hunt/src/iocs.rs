@@ -130,14 +130,14 @@ impl IocSet {
             Ioc::Ipv4(a) => self.v4.entry(a).or_default().push(i),
             Ioc::Ipv4Net { addr, prefix } => {
                 let (lo, hi) = net_range_v4(addr, prefix);
-                self.v4_nets.push((lo, hi, i));
-                self.v4_nets.sort_unstable();
+                let at = self.v4_nets.partition_point(|x| *x < (lo, hi, i));
+                self.v4_nets.insert(at, (lo, hi, i));
             }
             Ioc::Ipv6(a) => self.v6.entry(a).or_default().push(i),
             Ioc::Ipv6Net { addr, prefix } => {
                 let (lo, hi) = net_range_v6(addr, prefix);
-                self.v6_nets.push((lo, hi, i));
-                self.v6_nets.sort_unstable();
+                let at = self.v6_nets.partition_point(|x| *x < (lo, hi, i));
+                self.v6_nets.insert(at, (lo, hi, i));
             }
             Ioc::Domain { name, subdomains } => {
                 let map = if subdomains {

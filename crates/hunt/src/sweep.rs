@@ -211,7 +211,7 @@ pub fn sweep(
         hash: Sha256::new(),
         bytes: 0,
     };
-    let mut head = vec![0u8; 4];
+    let mut head = vec![0u8; 16];
     let got = read_full(&mut hashing, &mut head)?;
     head.truncate(got);
     let mut report = InputReport {
@@ -290,8 +290,8 @@ fn sweep_stream(
         while blocks.len() < threads * 2 && !eof {
             let mut b = std::mem::take(&mut carry);
             let start = b.len();
-            b.resize(start + opts.block, 0);
-            let n = match read_full(&mut r, &mut b[start..]) {
+            // read_to_end grows the buffer as data arrives: small inputs stay small.
+            let n = match (&mut r).take(opts.block as u64).read_to_end(&mut b) {
                 Ok(n) => n,
                 Err(e) => {
                     b.truncate(start);
@@ -308,7 +308,6 @@ fn sweep_stream(
                     break;
                 }
             };
-            b.truncate(start + n);
             if n == 0 {
                 eof = true;
             } else if let Some(nl) = memchr::memrchr(b'\n', &b) {
@@ -337,6 +336,16 @@ fn sweep_stream(
         }
         if blocks.is_empty() {
             break;
+        }
+        if fmt.is_none() {
+            if let Some(nul) = memchr::memchr(0, &blocks[0]) {
+                report.error = Some(InputError {
+                    position: nul as u64,
+                    error: "binary data (a NUL byte), not a text log, JSON, CSV, gzip or packet capture".into(),
+                });
+                report.format = "binary".into();
+                return Ok(());
+            }
         }
         let f = *fmt.get_or_insert_with(|| time::detect_format(&blocks[0]));
         let results: Vec<BlockHits> = blocks

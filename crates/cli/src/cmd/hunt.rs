@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::global::{self, Exit, Global};
 use stormwatch_hunt::indicators::{self, IndicatorDef};
+use stormwatch_hunt::iocs::{Ioc, Source};
 use stormwatch_hunt::sweep::{self, InputReport, Match};
 use stormwatch_report::Format;
 
@@ -42,6 +43,9 @@ pub struct Args {
     /// Year for timestamps without one (RFC 3164 syslog); default: the current year
     #[arg(long)]
     pub year: Option<i32>,
+    /// Longest line accepted; a longer one stops the sweep of that input with an error
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub max_line_bytes: usize,
     /// Write the JSON summary here (useful with --format jsonl)
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
@@ -67,11 +71,11 @@ struct HuntError {
 #[derive(Serialize)]
 struct Doc<'a> {
     matches: &'a [Match],
-    summary: Vec<Summary>,
+    summary: &'a [Summary],
     inputs: &'a [InputReport],
     errors: &'a [HuntError],
     unsweepable: &'a [indicators::Unsweepable],
-    indicators: IndicatorInfo,
+    indicators: &'a IndicatorInfo,
     caveat: &'static str,
 }
 
@@ -89,31 +93,122 @@ fn year_now() -> i32 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    stormwatch_model::Timestamp::from_unix(secs, 0).to_string()[..4].parse().unwrap_or(2026)
+    stormwatch_model::Timestamp::from_unix(secs, 0).to_string()[..4]
+        .parse()
+        .unwrap_or(2026)
+}
+
+/// What an --iocs file gives: indicator objects, or (for plain lists, which can hold
+/// millions of values) values added straight to the set.
+enum FromFile {
+    Defs(Vec<IndicatorDef>),
+    Values(Vec<(Ioc, Source)>),
+}
+
+/// A plain one-value-per-line list, read without building STIX objects. Ids are the
+/// ones `stormwatch import` gives the same list (publisher = file stem).
+fn plain_list(text: &str, stem: &str, display: &str) -> Result<Vec<(Ioc, Source)>> {
+    use stormwatch_intel::formats::indicators::{classify, refang, IndicatorKind};
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let first = line.split([' ', '\t', ',']).next().unwrap_or("");
+        let Some((kind, value)) = classify(&refang(first)) else {
+            anyhow::bail!("--iocs {display} line {}: {first:?} is not an address, network, domain, URL, e-mail or hash", n + 1);
+        };
+        let ioc = match kind {
+            IndicatorKind::Ipv4 => value
+                .parse::<std::net::Ipv4Addr>()
+                .ok()
+                .map(|a| Ioc::Ipv4(u32::from(a))),
+            IndicatorKind::Ipv6 => value
+                .parse::<std::net::Ipv6Addr>()
+                .ok()
+                .map(|a| Ioc::Ipv6(u128::from(a))),
+            IndicatorKind::Ipv4Cidr | IndicatorKind::Ipv6Cidr => allow_value(&value),
+            IndicatorKind::Domain => Some(Ioc::Domain {
+                name: value.clone(),
+                subdomains: false,
+            }),
+            IndicatorKind::Url => Some(Ioc::Url(stormwatch_hunt::scan::canonical_url(&value))),
+            IndicatorKind::Email => Some(Ioc::Email(value.to_ascii_lowercase())),
+            _ => allow_value(&value),
+        };
+        let Some(ioc) = ioc else {
+            anyhow::bail!(
+                "--iocs {display} line {}: {first:?} could not be read",
+                n + 1
+            );
+        };
+        let id = stormwatch_model::deterministic_id(
+            stem,
+            "indicator",
+            &format!("{}:{value}", kind.name()),
+        );
+        let source = Source {
+            indicator: id,
+            value: ioc.canonical(),
+            atom: kind.pattern(&value),
+            whole: true,
+            valid_from: None,
+            valid_until: None,
+        };
+        out.push((ioc, source));
+    }
+    Ok(out)
 }
 
 /// Indicators from a file given with --iocs.
-fn defs_from_file(path: &Path) -> Result<Vec<IndicatorDef>> {
-    let input = stormwatch_intel::read_input(path, None).with_context(|| format!("--iocs {}", path.display()))?;
-    let text = std::str::from_utf8(&input.bytes).with_context(|| format!("--iocs {}: not UTF-8", path.display()))?;
+fn defs_from_file(path: &Path) -> Result<FromFile> {
+    let input = stormwatch_intel::read_input(path, None)
+        .with_context(|| format!("--iocs {}", path.display()))?;
+    let text = std::str::from_utf8(&input.bytes)
+        .with_context(|| format!("--iocs {}: not UTF-8", path.display()))?;
     if let Some(defs) = zeek_intel(text) {
-        return Ok(defs);
+        return Ok(FromFile::Defs(defs));
     }
     let display = path.display().to_string();
     let d = stormwatch_intel::detect::detect(text);
+    if d == stormwatch_intel::detect::Detected::IndicatorList {
+        let first = text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .unwrap_or("");
+        if !stormwatch_intel::formats::indicators::looks_like_indicator_csv(first) {
+            let stem = path
+                .file_stem()
+                .map_or_else(|| "stdin".to_owned(), |s| s.to_string_lossy().into_owned());
+            return Ok(FromFile::Values(plain_list(text, &stem, &display)?));
+        }
+    }
     let objects: Vec<Value> = if d == stormwatch_intel::detect::Detected::Stix {
-        let b = stormwatch_model::parse_bundle(text, Default::default()).with_context(|| format!("--iocs {display}"))?;
-        b.objects.iter().filter_map(|c| serde_json::from_str(&c.object.text).ok()).collect()
+        let b = stormwatch_model::parse_bundle(text, Default::default())
+            .with_context(|| format!("--iocs {display}"))?;
+        b.objects
+            .iter()
+            .filter_map(|c| serde_json::from_str(&c.object.text).ok())
+            .collect()
     } else {
         let c = stormwatch_intel::detect::convert(d, text, &display, &Default::default())
             .map_err(|e| anyhow::anyhow!("--iocs {display}: {e}"))?;
         if !c.rejected.is_empty() {
             let r = &c.rejected[0];
-            anyhow::bail!("--iocs {display}: {} records could not be read, e.g. line {}: {}", c.rejected.len(), r.line, r.error);
+            anyhow::bail!(
+                "--iocs {display}: {} records could not be read, e.g. line {}: {}",
+                c.rejected.len(),
+                r.line,
+                r.error
+            );
         }
         c.objects.into_iter().map(Value::Object).collect()
     };
-    Ok(objects.iter().filter_map(IndicatorDef::from_stix).collect())
+    Ok(FromFile::Defs(
+        objects.iter().filter_map(IndicatorDef::from_stix).collect(),
+    ))
 }
 
 /// Zeek intel framework files: `#fields indicator indicator_type meta.source ...`.
@@ -123,9 +218,14 @@ fn zeek_intel(text: &str) -> Option<Vec<IndicatorDef>> {
     let vi = cols.iter().position(|c| *c == "indicator")?;
     let ti = cols.iter().position(|c| *c == "indicator_type")?;
     let mut out = Vec::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let f: Vec<&str> = line.split('\t').collect();
-        let (Some(v), Some(t)) = (f.get(vi), f.get(ti)) else { continue };
+        let (Some(v), Some(t)) = (f.get(vi), f.get(ti)) else {
+            continue;
+        };
         let v = v.replace('\'', "\\'");
         let pattern = match *t {
             "Intel::ADDR" if v.contains(':') => format!("[ipv6-addr:value = '{v}']"),
@@ -133,7 +233,14 @@ fn zeek_intel(text: &str) -> Option<Vec<IndicatorDef>> {
             "Intel::SUBNET" if v.contains(':') => format!("[ipv6-addr:value ISSUBSET '{v}']"),
             "Intel::SUBNET" => format!("[ipv4-addr:value ISSUBSET '{v}']"),
             "Intel::DOMAIN" => format!("[domain-name:value = '{v}']"),
-            "Intel::URL" => format!("[url:value = '{}']", if v.contains("://") { v.clone() } else { format!("http://{v}") }),
+            "Intel::URL" => format!(
+                "[url:value = '{}']",
+                if v.contains("://") {
+                    v.clone()
+                } else {
+                    format!("http://{v}")
+                }
+            ),
             "Intel::EMAIL" => format!("[email-addr:value = '{v}']"),
             "Intel::FILE_HASH" => {
                 let k = match v.len() {
@@ -158,7 +265,10 @@ fn zeek_intel(text: &str) -> Option<Vec<IndicatorDef>> {
     Some(out)
 }
 
-fn collect_inputs(a: &Args) -> Result<(Vec<(PathBuf, String)>, Vec<HuntError>)> {
+/// An input to sweep: its path and the name used in records.
+type InputPath = (PathBuf, String);
+
+fn collect_inputs(a: &Args) -> Result<(Vec<InputPath>, Vec<HuntError>)> {
     let mut inc = globset::GlobSetBuilder::new();
     for g in &a.include {
         inc.add(globset::Glob::new(g).with_context(|| format!("--include {g:?}"))?);
@@ -176,7 +286,7 @@ fn collect_inputs(a: &Args) -> Result<(Vec<(PathBuf, String)>, Vec<HuntError>)> 
             continue;
         }
         let mut found: Vec<PathBuf> = Vec::new();
-        for e in walkdir::WalkDir::new(p).follow_links(false) {
+        for e in walkdir::WalkDir::new(p).follow_links(true) {
             match e {
                 Ok(e) if e.file_type().is_file() => {
                     let path = e.into_path();
@@ -186,7 +296,9 @@ fn collect_inputs(a: &Args) -> Result<(Vec<(PathBuf, String)>, Vec<HuntError>)> 
                 }
                 Ok(_) => {}
                 Err(err) => errors.push(HuntError {
-                    file: err.path().map_or_else(|| p.display().to_string(), |x| x.display().to_string()),
+                    file: err
+                        .path()
+                        .map_or_else(|| p.display().to_string(), |x| x.display().to_string()),
                     position: None,
                     error: err.to_string(),
                 }),
@@ -214,18 +326,38 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     }
     drop(store);
     let from_store = defs.len();
+    let mut values: Vec<(Ioc, Source)> = Vec::new();
     for f in &a.iocs {
-        defs.extend(defs_from_file(f)?);
+        match defs_from_file(f)? {
+            FromFile::Defs(d) => defs.extend(d),
+            FromFile::Values(v) => values.extend(v),
+        }
     }
-    let mut source = format!("{from_store} from the store, {} from --iocs", defs.len() - from_store);
-    if defs.is_empty() {
+    let mut source = format!(
+        "{from_store} from the store, {} from --iocs",
+        defs.len() - from_store + values.len()
+    );
+    if defs.is_empty() && values.is_empty() {
         let v: Value = serde_json::from_str(stormwatch_intel::pack::ADVISORY_STIX)?;
-        defs = v["objects"].as_array().into_iter().flatten().filter_map(IndicatorDef::from_stix).collect();
+        defs = v["objects"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(IndicatorDef::from_stix)
+            .collect();
         source = "the built-in pack (AA25-239A)".into();
         g.note("note: no indicators in the store or --iocs; sweeping for the built-in pack's AA25-239A indicators");
     }
-    let built = indicators::build(&defs);
-    let info = IndicatorInfo { source, indicators: built.swept, values: built.set.len() };
+    let mut built = indicators::build(&defs);
+    built.swept += values.len();
+    for (ioc, src) in values {
+        built.set.add(ioc, src);
+    }
+    let info = IndicatorInfo {
+        source,
+        indicators: built.swept,
+        values: built.set.len(),
+    };
     if !built.unsweepable.is_empty() {
         g.note(&format!(
             "note: {} comparisons cannot be swept (e.g. {}: {}); `--format json` lists them all",
@@ -236,7 +368,8 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     }
     let mut set = built.set;
     for f in &a.allow {
-        let text = std::fs::read_to_string(f).with_context(|| format!("--allow {}", f.display()))?;
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("--allow {}", f.display()))?;
         for (n, line) in text.lines().enumerate() {
             let v = line.split('#').next().unwrap_or("").trim();
             if v.is_empty() {
@@ -246,7 +379,12 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
             set.allow(ioc);
         }
     }
-    let opts = sweep::Options { respect_validity: a.respect_validity, year: a.year.unwrap_or_else(year_now), ..Default::default() };
+    let opts = sweep::Options {
+        respect_validity: a.respect_validity,
+        year: a.year.unwrap_or_else(year_now),
+        max_line: a.max_line_bytes,
+        ..Default::default()
+    };
     let (files, mut errors) = collect_inputs(a)?;
 
     let fmt = g.format;
@@ -254,9 +392,23 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     let mut all: Vec<Match> = Vec::new();
     let mut summary: BTreeMap<String, Summary> = BTreeMap::new();
     let mut inputs: Vec<InputReport> = Vec::new();
-    let mut csv = (fmt == Format::Csv).then(|| stormwatch_report::CsvWriter::from_writer(Vec::new()));
+    let mut csv =
+        (fmt == Format::Csv).then(|| stormwatch_report::CsvWriter::from_writer(Vec::new()));
     if let Some(w) = csv.as_mut() {
-        w.write_record(["file", "line", "packet", "offset", "value", "canonical", "indicator", "indicator_value", "partial", "atoms", "time", "time_inferred"])?;
+        w.write_record([
+            "file",
+            "line",
+            "packet",
+            "offset",
+            "value",
+            "canonical",
+            "indicator",
+            "indicator_value",
+            "partial",
+            "atoms",
+            "time",
+            "time_inferred",
+        ])?;
     }
     for (path, display) in files {
         let reader: Box<dyn std::io::Read> = if path.as_os_str() == "-" {
@@ -265,17 +417,23 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
             match std::fs::File::open(&path) {
                 Ok(f) => Box::new(f),
                 Err(e) => {
-                    errors.push(HuntError { file: display, position: None, error: format!("cannot read: {e}") });
+                    errors.push(HuntError {
+                        file: display,
+                        position: None,
+                        error: format!("cannot read: {e}"),
+                    });
                     continue;
                 }
             }
         };
         let mut sink = |m: &Match| -> std::io::Result<()> {
-            let s = summary.entry(m.indicator.clone()).or_insert_with(|| Summary {
-                indicator: m.indicator.clone(),
-                indicator_value: m.indicator_value.clone(),
-                ..Default::default()
-            });
+            let s = summary
+                .entry(m.indicator.clone())
+                .or_insert_with(|| Summary {
+                    indicator: m.indicator.clone(),
+                    indicator_value: m.indicator_value.clone(),
+                    ..Default::default()
+                });
             s.hits += 1;
             if let Some(t) = &m.time {
                 if s.first_seen.as_ref().is_none_or(|f| t < f) {
@@ -310,7 +468,17 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
                         m.indicator_value,
                         if m.partial { " [partial]" } else { "" },
                         m.indicator,
-                        m.time.as_ref().map(|t| format!(" at {t}{}", if m.time_inferred { " (year inferred)" } else { "" })).unwrap_or_default()
+                        m.time
+                            .as_ref()
+                            .map(|t| format!(
+                                " at {t}{}",
+                                if m.time_inferred {
+                                    " (year inferred)"
+                                } else {
+                                    ""
+                                }
+                            ))
+                            .unwrap_or_default()
                     )?;
                     if path.as_os_str() == "-" {
                         out.flush()?;
@@ -320,10 +488,20 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
                     if let Some(w) = csv.as_mut() {
                         let opt = |x: Option<u64>| x.map(|v| v.to_string()).unwrap_or_default();
                         w.write_record([
-                            m.file.clone(), opt(m.line), opt(m.packet), m.offset.to_string(), m.value.clone(), m.canonical.clone(),
-                            m.indicator.clone(), m.indicator_value.clone(), m.partial.to_string(), m.atoms.join(" | "),
-                            m.time.clone().unwrap_or_default(), m.time_inferred.to_string(),
-                        ]).map_err(std::io::Error::other)?;
+                            m.file.clone(),
+                            opt(m.line),
+                            opt(m.packet),
+                            m.offset.to_string(),
+                            m.value.clone(),
+                            m.canonical.clone(),
+                            m.indicator.clone(),
+                            m.indicator_value.clone(),
+                            m.partial.to_string(),
+                            m.atoms.join(" | "),
+                            m.time.clone().unwrap_or_default(),
+                            m.time_inferred.to_string(),
+                        ])
+                        .map_err(std::io::Error::other)?;
                     }
                 }
                 Format::Json | Format::Navigator => all.push(m.clone()),
@@ -332,7 +510,11 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         };
         let rep = sweep::sweep(&set, &display, reader, &opts, &mut sink)?;
         if let Some(e) = &rep.error {
-            errors.push(HuntError { file: display.clone(), position: Some(e.position), error: e.error.clone() });
+            errors.push(HuntError {
+                file: display.clone(),
+                position: Some(e.position),
+                error: e.error.clone(),
+            });
         }
         inputs.push(rep);
     }
@@ -341,7 +523,15 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     match fmt {
         Format::Json | Format::Navigator => stormwatch_report::write_json(
             &mut out,
-            &Doc { matches: &all, summary, inputs: &inputs, errors: &errors, unsweepable: &built.unsweepable, indicators: info, caveat: CAVEAT },
+            &Doc {
+                matches: &all,
+                summary: &summary,
+                inputs: &inputs,
+                errors: &errors,
+                unsweepable: &built.unsweepable,
+                indicators: &info,
+                caveat: CAVEAT,
+            },
         )?,
         Format::Csv => {
             if let Some(w) = csv {
@@ -354,7 +544,8 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     if fmt != Format::Json {
         let doc = serde_json::json!({"summary": summary, "inputs": inputs, "errors": errors, "unsweepable": built.unsweepable, "indicators": info, "caveat": CAVEAT});
         if let Some(p) = &a.summary {
-            std::fs::write(p, serde_json::to_vec_pretty(&doc)?).with_context(|| format!("--summary {}", p.display()))?;
+            std::fs::write(p, serde_json::to_vec_pretty(&doc)?)
+                .with_context(|| format!("--summary {}", p.display()))?;
         }
         let bytes: u64 = inputs.iter().map(|i| i.bytes).sum();
         g.note(&format!(
@@ -377,7 +568,14 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         }
     }
     for e in &errors {
-        eprintln!("error: {}{}: {}", e.file, e.position.map(|p| format!(" at byte {p}")).unwrap_or_default(), e.error);
+        eprintln!(
+            "error: {}{}: {}",
+            e.file,
+            e.position
+                .map(|p| format!(" at byte {p}"))
+                .unwrap_or_default(),
+            e.error
+        );
     }
     Ok(if !errors.is_empty() {
         Exit::Failed
@@ -396,13 +594,22 @@ fn allow_value(v: &str) -> Option<stormwatch_hunt::iocs::Ioc> {
     if let Some((a, p)) = v.split_once('/') {
         if let (Ok(a), Ok(p)) = (a.parse::<std::net::IpAddr>(), p.parse::<u8>()) {
             return Some(match a {
-                std::net::IpAddr::V4(x) => Ioc::Ipv4Net { addr: u32::from(x), prefix: p.min(32) },
-                std::net::IpAddr::V6(x) => Ioc::Ipv6Net { addr: u128::from(x), prefix: p.min(128) },
+                std::net::IpAddr::V4(x) => Ioc::Ipv4Net {
+                    addr: u32::from(x),
+                    prefix: p.min(32),
+                },
+                std::net::IpAddr::V6(x) => Ioc::Ipv6Net {
+                    addr: u128::from(x),
+                    prefix: p.min(128),
+                },
             });
         }
     }
     if let Some(d) = v.strip_prefix("*.") {
-        return Some(Ioc::Domain { name: d.to_ascii_lowercase(), subdomains: true });
+        return Some(Ioc::Domain {
+            name: d.to_ascii_lowercase(),
+            subdomains: true,
+        });
     }
     match v.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V4(x)) => return Some(Ioc::Ipv4(u32::from(x))),
@@ -415,12 +622,24 @@ fn allow_value(v: &str) -> Option<stormwatch_hunt::iocs::Ioc> {
     if v.contains('@') {
         return Some(Ioc::Email(v.to_ascii_lowercase()));
     }
-    if v.len() % 2 == 0 && matches!(v.len(), 32 | 40 | 64 | 128) && v.bytes().all(|b| b.is_ascii_hexdigit()) {
-        let bytes = (0..v.len()).step_by(2).filter_map(|i| u8::from_str_radix(&v[i..i + 2], 16).ok()).collect();
+    if v.len().is_multiple_of(2)
+        && matches!(v.len(), 32 | 40 | 64 | 128)
+        && v.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        let bytes = (0..v.len())
+            .step_by(2)
+            .filter_map(|i| u8::from_str_radix(&v[i..i + 2], 16).ok())
+            .collect();
         return Some(Ioc::Hash(bytes));
     }
-    if v.contains('.') && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
-        return Some(Ioc::Domain { name: v.trim_end_matches('.').to_ascii_lowercase(), subdomains: false });
+    if v.contains('.')
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    {
+        return Some(Ioc::Domain {
+            name: v.trim_end_matches('.').to_ascii_lowercase(),
+            subdomains: false,
+        });
     }
     None
 }

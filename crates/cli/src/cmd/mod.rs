@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod export;
+pub mod hunt;
 pub mod import;
 pub mod intel;
 pub mod search;

@@ -1,0 +1,302 @@
+//! `stormwatch hunt` through the binary: exact matching with near misses, the
+//! advisory's indicators (upper-case hashes, compound patterns), inputs and formats,
+//! and bad inputs that are reported while the rest is swept.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use stormwatch_testkit::{example, shared_data};
+
+fn sw(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("stormwatch").unwrap();
+    c.env_remove("STORMWATCH_DB")
+        .env_remove("STORMWATCH_DATABASE_URL")
+        .arg("--db")
+        .arg(dir.join("kb.db"));
+    c
+}
+
+/// The advisory's first IPv4 address, first IPv6 address and first SHA-256 (as written).
+fn advisory_values() -> (String, String, String) {
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(example("AA25-239A.stix.json")).unwrap()).unwrap();
+    let pats: Vec<String> = v["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["pattern"].as_str().map(str::to_owned))
+        .collect();
+    let between = |p: &str, key: &str| -> Option<String> {
+        let i = p.find(key)? + key.len();
+        let rest = &p[i..];
+        let s = rest.find('\'')? + 1;
+        let e = rest[s..].find('\'')? + s;
+        Some(rest[s..e].to_owned())
+    };
+    let v4 = pats
+        .iter()
+        .find_map(|p| between(p, "ipv4-addr:value"))
+        .unwrap();
+    let v6 = pats
+        .iter()
+        .find_map(|p| between(p, "ipv6-addr:value"))
+        .unwrap();
+    let sha = pats.iter().find_map(|p| between(p, "'SHA-256'")).unwrap();
+    (v4, v6, sha)
+}
+
+fn records(out: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn near_misses(v4: &str) -> Vec<String> {
+    let o: Vec<&str> = v4.split('.').collect();
+    vec![
+        format!("1{v4}"),
+        format!("{v4}5"),
+        format!("{v4}.9"),
+        format!("{}.{}.{}.{}1", o[0], o[1], o[2], o[3]),
+        format!("x{v4}"),
+        format!("{v4}x"),
+    ]
+}
+
+#[test]
+fn exact_matches_and_near_misses() {
+    let (v4, v6, sha) = advisory_values();
+    let dir = tempfile::tempdir().unwrap();
+    let v6full: std::net::Ipv6Addr = v6.parse().unwrap();
+    let seg = v6full.segments();
+    let expanded = seg
+        .iter()
+        .map(|s| format!("{s:04x}"))
+        .collect::<Vec<_>>()
+        .join(":");
+    let mut bad_sha = sha.to_lowercase();
+    bad_sha.replace_range(63..64, if bad_sha.ends_with('0') { "1" } else { "0" });
+    let mut lines = vec![
+        format!("1541752426.1\tC1\t{v4}\t443\tconn"), // 1 hit
+        format!("1541752427.1\tC2\t10.0.0.1\t{}\tsha", sha.to_lowercase()), // 2 hit (lower-case hash)
+        format!("1541752428.1\tC3\t{}\t53", expanded.to_uppercase()), // 3 hit (IPv6 expanded, upper)
+        format!("1541752429.1\tC4\t{bad_sha}\t0"),                    // 4 miss (off by one)
+        format!("1541752430.1\tC5\t{}a\t0", sha.to_lowercase()),      // 5 miss (longer hex run)
+    ];
+    for m in near_misses(&v4) {
+        lines.push(format!("1541752431.1\tC6\t{m}\t0"));
+    }
+    lines.push(format!("1541752432.1\tC7\t[{v6}]:443\tx")); // hit: compressed form in brackets
+    let log = dir.path().join("conn.log");
+    std::fs::write(
+        &log,
+        format!(
+            "#separator \\x09\n#fields\tts\tuid\tv\tp\tk\n{}\n",
+            lines.join("\n")
+        ),
+    )
+    .unwrap();
+    let out = sw(dir.path())
+        .args(["--format", "jsonl", "hunt", "--iocs"])
+        .arg(example("AA25-239A.stix.json"))
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&out.stdout);
+    let hit_lines: Vec<u64> = recs.iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    assert_eq!(hit_lines, vec![3, 4, 5, 14], "{recs:#?}");
+    for r in &recs {
+        for k in [
+            "file",
+            "line",
+            "packet",
+            "offset",
+            "value",
+            "canonical",
+            "indicator",
+            "indicator_value",
+            "partial",
+            "atoms",
+            "time",
+            "time_inferred",
+        ] {
+            assert!(r.get(k).is_some(), "{k}");
+        }
+        assert!(r["indicator"].as_str().unwrap().starts_with("indicator--"));
+    }
+    let sha_rec = &recs[1];
+    assert_eq!(
+        sha_rec["partial"], true,
+        "the advisory's file patterns AND a file name"
+    );
+    assert_eq!(sha_rec["canonical"], sha.to_lowercase());
+    assert_eq!(
+        recs[0]["time"],
+        "2018-11-09T08:33:46.100Z".replace(".100", ".000")
+    );
+    assert_eq!(recs[2]["canonical"], v6full.to_string());
+    // The byte offset points at the value.
+    let text = std::fs::read(&log).unwrap();
+    let off = recs[0]["offset"].as_u64().unwrap() as usize;
+    assert_eq!(&text[off..off + v4.len()], v4.as_bytes());
+}
+
+#[test]
+fn json_document_gzip_and_directories() {
+    let (v4, _, _) = advisory_values();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(logs.join("sub")).unwrap();
+    std::fs::write(
+        logs.join("a.json"),
+        format!("{{\"ts\":\"2025-01-02T03:04:05Z\",\"src\":\"{v4}\"}}\n"),
+    )
+    .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(format!("Jan  2 03:04:05 r1 sshd: from {v4}\n").as_bytes())
+        .unwrap();
+    std::fs::write(logs.join("sub/b.log.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(logs.join("skip.txt"), format!("{v4}\n")).unwrap();
+    let out = sw(dir.path())
+        .args([
+            "--format",
+            "json",
+            "hunt",
+            "--exclude",
+            "*.txt",
+            "--year",
+            "2025",
+        ])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m = v["matches"].as_array().unwrap();
+    assert_eq!(m.len(), 2, "{m:#?}");
+    assert_eq!(m[0]["time"], "2025-01-02T03:04:05.000Z");
+    assert_eq!(m[1]["time_inferred"], true);
+    assert_eq!(v["summary"][0]["hits"], 2);
+    assert_eq!(v["inputs"].as_array().unwrap().len(), 2);
+    for i in v["inputs"].as_array().unwrap() {
+        assert_eq!(i["sha256"].as_str().unwrap().len(), 64);
+    }
+    assert!(v["inputs"][1]["format"]
+        .as_str()
+        .unwrap()
+        .ends_with("+gzip"));
+    assert_eq!(v["indicators"]["source"], "the built-in pack (AA25-239A)");
+    assert!(
+        !v["unsweepable"].as_array().unwrap().is_empty(),
+        "file:name and SSDEEP atoms are listed"
+    );
+}
+
+#[test]
+fn bad_inputs_are_reported_and_the_rest_is_swept() {
+    let (v4, _, _) = advisory_values();
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.log");
+    std::fs::write(&good, format!("x {v4} y\n")).unwrap();
+    let garbage = dir.path().join("garbage.bin");
+    std::fs::write(
+        &garbage,
+        (0..4096u32)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&format!("a {v4} b\n").repeat(10_000).into_bytes())
+        .unwrap();
+    let gz = gz.finish().unwrap();
+    let trunc = dir.path().join("trunc.log.gz");
+    std::fs::write(&trunc, &gz[..gz.len() / 2]).unwrap();
+    let long = dir.path().join("long.log");
+    std::fs::write(&long, vec![b'a'; 3 << 20]).unwrap();
+    let sub = dir.path().join("dir");
+    std::fs::create_dir(&sub).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), sub.join("dangling.log")).unwrap();
+    let out = sw(dir.path())
+        .args(["--format", "json", "hunt", "--max-line-bytes", "1048576"])
+        .arg(&garbage)
+        .arg(&trunc)
+        .arg(&long)
+        .arg(&sub)
+        .arg(dir.path().join("missing.log"))
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errs = v["errors"].as_array().unwrap();
+    let named = |f: &str| errs.iter().any(|e| e["file"].as_str().unwrap().contains(f));
+    for f in [
+        "garbage.bin",
+        "trunc.log.gz",
+        "long.log",
+        "dangling.log",
+        "missing.log",
+    ] {
+        assert!(named(f), "{f} not reported: {errs:#?}");
+    }
+    // The good file (and the readable half of the gzip) were still swept.
+    assert!(v["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["file"].as_str().unwrap().ends_with("good.log")));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("garbage.bin at byte"), "{stderr}");
+}
+
+#[test]
+fn zeek_logs_with_injected_indicators() {
+    let Some(zeek) = shared_data("logs/zeek/trickbot-2018-11-09") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Indicators taken from the real log: a responder address and a DNS query.
+    let conn = std::fs::read_to_string(zeek.join("conn.log")).unwrap();
+    let data: Vec<&str> = conn.lines().filter(|l| !l.starts_with('#')).collect();
+    let resp = data[0].split('\t').nth(4).unwrap().to_owned();
+    let iocs = dir.path().join("iocs.txt");
+    std::fs::write(&iocs, format!("{resp}\n203.0.113.77\n")).unwrap();
+    let out = sw(dir.path())
+        .args(["--format", "jsonl", "hunt", "--iocs"])
+        .arg(&iocs)
+        .arg(zeek.join("conn.log"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let recs = records(&out.stdout);
+    // Recall: every line whose responder or originator field is exactly the address.
+    let expected: Vec<u64> = conn
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('#') && l.split('\t').any(|f| f == resp))
+        .map(|(i, _)| i as u64 + 1)
+        .collect();
+    let mut got: Vec<u64> = recs.iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    got.dedup();
+    assert_eq!(
+        got, expected,
+        "precision and recall 1.0 against exact field equality"
+    );
+}
+
+#[allow(dead_code)]
+fn unused(_: PathBuf) {}
