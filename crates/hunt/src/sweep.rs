@@ -202,17 +202,12 @@ fn emit(
 pub fn sweep(
     set: &IocSet,
     name: &str,
-    raw: impl Read,
+    mut raw: impl Read,
     opts: &Options,
     sink: &mut dyn Sink,
 ) -> io::Result<InputReport> {
-    let mut hashing = Hashing {
-        inner: raw,
-        hash: Sha256::new(),
-        bytes: 0,
-    };
     let mut head = vec![0u8; 16];
-    let got = read_full(&mut hashing, &mut head)?;
+    let got = read_full(&mut raw, &mut head)?;
     head.truncate(got);
     let mut report = InputReport {
         file: name.to_owned(),
@@ -222,36 +217,30 @@ pub fn sweep(
         matches: 0,
         error: None,
     };
-    let result = if head.starts_with(&[0x1f, 0x8b]) {
-        let gz = flate2::read::MultiGzDecoder::new(io::Cursor::new(head).chain(&mut hashing));
-        sweep_stream(set, name, gz, opts, sink, &mut report, "+gzip")
-    } else if crate::capture::is_capture(&head) {
-        sweep_capture(
-            set,
-            name,
-            io::Cursor::new(head).chain(&mut hashing),
-            opts,
-            sink,
-            &mut report,
-        )
+    let mut hash = Sha256::new();
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    if gzip || crate::capture::is_capture(&head) {
+        // Serial formats: hash what is read, as it is read.
+        hash.update(&head);
+        let mut hashing = Hashing { inner: raw, hash, bytes: head.len() as u64 };
+        let input = io::Cursor::new(head).chain(&mut hashing);
+        if gzip {
+            let gz = flate2::read::MultiGzDecoder::new(input);
+            sweep_stream(set, name, gz, opts, sink, &mut report, "+gzip", None)?;
+        } else {
+            sweep_capture(set, name, input, opts, sink, &mut report)?;
+        }
+        if report.error.is_none() {
+            io::copy(&mut hashing, &mut io::sink()).ok();
+        }
+        report.bytes = hashing.bytes;
+        report.sha256 = crate::iocs::hex_lower(&hashing.hash.finalize());
     } else {
-        sweep_stream(
-            set,
-            name,
-            io::Cursor::new(head).chain(&mut hashing),
-            opts,
-            sink,
-            &mut report,
-            "",
-        )
-    };
-    result?;
-    // Read what is left so that the hash covers the whole input.
-    if report.error.is_none() {
-        io::copy(&mut hashing, &mut io::sink()).ok();
+        // Plain text: blocks are hashed on one core while the others scan them.
+        let input = io::Cursor::new(head).chain(raw);
+        sweep_stream(set, name, input, opts, sink, &mut report, "", Some(&mut hash))?;
+        report.sha256 = crate::iocs::hex_lower(&hash.finalize());
     }
-    report.sha256 = crate::iocs::hex_lower(&hashing.hash.finalize());
-    report.bytes = hashing.bytes;
     Ok(report)
 }
 
@@ -276,8 +265,10 @@ fn sweep_stream(
     sink: &mut dyn Sink,
     report: &mut InputReport,
     suffix: &str,
+    mut hasher: Option<&mut Sha256>,
 ) -> io::Result<()> {
     let scanner = Scanner::new(set);
+    let mut pool: Vec<Vec<u8>> = Vec::new();
     let threads = rayon::current_num_threads().max(1);
     let mut carry: Vec<u8> = Vec::new();
     let mut fmt: Option<TimeFormat> = None;
@@ -288,7 +279,10 @@ fn sweep_stream(
         // Read a batch of line-aligned blocks.
         let mut blocks: Vec<Vec<u8>> = Vec::with_capacity(threads * 2);
         while blocks.len() < threads * 2 && !eof {
-            let mut b = std::mem::take(&mut carry);
+            let mut b = pool.pop().unwrap_or_default();
+            b.clear();
+            b.extend_from_slice(&carry);
+            carry.clear();
             let start = b.len();
             // read_to_end grows the buffer as data arrives: small inputs stay small.
             let n = match (&mut r).take(opts.block as u64).read_to_end(&mut b) {
@@ -311,7 +305,7 @@ fn sweep_stream(
             if n == 0 {
                 eof = true;
             } else if let Some(nl) = memchr::memrchr(b'\n', &b) {
-                carry = b[nl + 1..].to_vec();
+                carry.extend_from_slice(&b[nl + 1..]);
                 b.truncate(nl + 1);
             } else if b.len() < opts.max_line {
                 carry = b;
@@ -348,10 +342,24 @@ fn sweep_stream(
             }
         }
         let f = *fmt.get_or_insert_with(|| time::detect_format(&blocks[0]));
-        let results: Vec<BlockHits> = blocks
-            .par_iter()
-            .map(|b| scan_block(&scanner, b, f, opts.year))
-            .collect();
+        let (results, ()) = rayon::join(
+            || {
+                blocks
+                    .par_iter()
+                    .map(|b| scan_block(&scanner, b, f, opts.year))
+                    .collect::<Vec<BlockHits>>()
+            },
+            || {
+                if let Some(h) = hasher.as_deref_mut() {
+                    for b in &blocks {
+                        h.update(b);
+                    }
+                }
+            },
+        );
+        if hasher.is_some() {
+            report.bytes += blocks.iter().map(|b| b.len() as u64).sum::<u64>();
+        }
         for (b, res) in blocks.iter().zip(results) {
             for (hit, line, t) in &res.hits {
                 report.matches += emit(
@@ -370,6 +378,7 @@ fn sweep_stream(
             line_base += res.newlines;
             offset_base += b.len() as u64;
         }
+        pool.extend(blocks);
     }
     report.format = format!("{}{suffix}", fmt.map_or("text", TimeFormat::name));
     Ok(())
