@@ -300,3 +300,47 @@ fn zeek_logs_with_injected_indicators() {
 
 #[allow(dead_code)]
 fn unused(_: PathBuf) {}
+
+#[test]
+fn packet_captures_report_packets() {
+    let Some(pcap) = shared_data("pcap/empire.pcap") else {
+        return;
+    };
+    let Some(flows) = shared_data("netflow-csv/empire.nfdump.csv") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // The first flow's source address, from nfdump's CSV of the same capture.
+    let csv = std::fs::read_to_string(&flows).unwrap();
+    let ip = csv
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(3)
+        .unwrap()
+        .to_owned();
+    let iocs = dir.path().join("iocs.txt");
+    std::fs::write(&iocs, format!("{ip}\n")).unwrap();
+    let out = sw(dir.path())
+        .args(["--format", "json", "hunt", "--iocs"])
+        .arg(&iocs)
+        .arg(&pcap)
+        .arg(&flows)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m = v["matches"].as_array().unwrap();
+    let (pk, fl): (Vec<&Value>, Vec<&Value>) = m.iter().partition(|x| x["packet"].is_u64());
+    assert!(!pk.is_empty() && !fl.is_empty());
+    assert!(pk
+        .iter()
+        .all(|x| x["line"].is_null() && x["time"].as_str().unwrap().starts_with("2018-10-09")));
+    assert!(fl
+        .iter()
+        .all(|x| x["packet"].is_null() && x["time"].as_str().unwrap().starts_with("2018-10-09")));
+    assert_eq!(pk[0]["packet"], 1);
+    assert_eq!(v["inputs"][0]["format"], "pcap");
+    assert_eq!(v["inputs"][1]["format"], "csv");
+}
