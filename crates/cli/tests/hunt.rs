@@ -342,5 +342,23 @@ fn packet_captures_report_packets() {
         .all(|x| x["packet"].is_null() && x["time"].as_str().unwrap().starts_with("2018-10-09")));
     assert_eq!(pk[0]["packet"], 1);
     assert_eq!(v["inputs"][0]["format"], "pcap");
+    // --record writes one sighting per indicator, once.
+    for _ in 0..2 {
+        sw(dir.path())
+            .args(["-q", "hunt", "--record", "--iocs"])
+            .arg(&iocs)
+            .arg(&flows)
+            .assert()
+            .code(1);
+    }
+    let out = sw(dir.path())
+        .args(["--format", "json", "export", "--type", "sighting"])
+        .output()
+        .unwrap();
+    let b: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = b["objects"].as_array().unwrap();
+    assert_eq!(s.len(), 1);
+    assert!(s[0]["count"].as_u64().unwrap() > 0);
+    assert!(s[0]["description"].as_str().unwrap().contains("sha256:"));
     assert_eq!(v["inputs"][1]["format"], "csv");
 }

@@ -46,6 +46,9 @@ pub struct Args {
     /// Longest line accepted; a longer one stops the sweep of that input with an error
     #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
     pub max_line_bytes: usize,
+    /// Record a STIX sighting per matched indicator in the store (count, first/last seen)
+    #[arg(long)]
+    pub record: bool,
     /// Write the JSON summary here (useful with --format jsonl)
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
@@ -567,6 +570,10 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
             ));
         }
     }
+    if a.record && !summary.is_empty() {
+        let n = record_sightings(g, &summary, &inputs)?;
+        g.note(&format!("recorded {n} sightings in the store"));
+    }
     for e in &errors {
         eprintln!(
             "error: {}{}: {}",
@@ -584,6 +591,58 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     } else {
         Exit::Clean
     })
+}
+
+/// Writes one STIX sighting per matched indicator: count, first/last seen, sighted by
+/// this installation; the evidence (inputs and their SHA-256) is in the description.
+/// The id is derived from the indicator and the inputs' hashes, so re-running the same
+/// sweep records nothing new.
+fn record_sightings(g: &Global, summary: &[Summary], inputs: &[InputReport]) -> Result<usize> {
+    let mut store = g.open_store()?;
+    let me =
+        stormwatch_intel::formats::source_identity("Stormwatch hunt (this installation)", "system");
+    let me_id = me["id"].as_str().unwrap_or_default().to_owned();
+    let evidence: Vec<String> = inputs
+        .iter()
+        .map(|i| format!("{} sha256:{}", i.file, i.sha256))
+        .collect();
+    let now = stormwatch_model::Timestamp::from_unix(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0),
+        0,
+    )
+    .to_string();
+    let mut objs = vec![me];
+    for s in summary {
+        let key = format!("{}|{}", s.indicator, evidence.join(","));
+        let mut o = serde_json::json!({
+            "type": "sighting", "spec_version": "2.1",
+            "id": stormwatch_model::deterministic_id("Stormwatch hunt", "sighting", &key),
+            "created": now, "modified": now,
+            "sighting_of_ref": s.indicator, "count": s.hits.min(999_999_999),
+            "where_sighted_refs": [me_id], "created_by_ref": me_id,
+            "description": format!("stormwatch hunt: {} hits of {} in {}. Inputs: {}", s.hits, s.indicator_value, s.files.join(", "), evidence.join("; ")),
+        });
+        if let (Some(f), Some(l)) = (&s.first_seen, &s.last_seen) {
+            o["first_seen"] = serde_json::json!(f);
+            o["last_seen"] = serde_json::json!(l);
+        }
+        if let Value::Object(m) = o {
+            objs.push(m);
+        }
+    }
+    let mut checked = Vec::new();
+    for (i, o) in objs.into_iter().enumerate() {
+        match stormwatch_model::bundle::check_map(i, 0, o) {
+            Ok(c) => checked.push(c.object),
+            Err(r) => anyhow::bail!("internal error: invalid sighting: {:?}", r.errors),
+        }
+    }
+    let n = checked.len() - 1;
+    store.write(&checked, &mut |_| {})?;
+    Ok(n)
 }
 
 /// An allow-list value: address, network, domain (`*.example.com` for subdomains),
