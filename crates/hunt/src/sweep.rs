@@ -257,6 +257,7 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn sweep_stream(
     set: &IocSet,
     name: &str,
