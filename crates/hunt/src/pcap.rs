@@ -282,6 +282,7 @@ pub fn read_packets<R: std::io::Read>(
         ng: matches!(format, Format::PcapNg { .. }),
         linktype: 1,
         legacy_nanos: false,
+        legacy_record_header: 16,
         big_endian: false,
         interfaces: Vec::new(),
         io_error: Rc::clone(&error),
@@ -361,6 +362,8 @@ struct State<'f> {
     linktype: i32,
     /// Classic pcap with nanosecond magic.
     legacy_nanos: bool,
+    /// Record header size of a classic pcap file.
+    legacy_record_header: u64,
     /// Byte order of the classic file or of the current pcapng section.
     big_endian: bool,
     /// Interfaces of the current pcapng section.
@@ -381,6 +384,21 @@ impl State<'_> {
     ) -> Result<(), PcapError> {
         loop {
             let offset = rd.consumed() as u64;
+            // pcap-parser 0.17 underflows (a panic with overflow checks on) on some
+            // pcapng blocks declaring fewer than 12 bytes: check lengths first.
+            if self.ng {
+                if let Some(n) = self.declared_len(rd.data()) {
+                    if n < 12 || n % 4 != 0 {
+                        let what = self.record_name(rd.data());
+                        return Err(PcapError::new(
+                            offset,
+                            format!(
+                                "malformed {what}: block length {n} (must be a multiple of 4, at least 12)"
+                            ),
+                        ));
+                    }
+                }
+            }
             let step = match rd.next() {
                 Ok((size, block)) => {
                     self.handle(block, offset);
@@ -475,7 +493,7 @@ impl State<'_> {
     /// Total length the record at the start of `data` declares, when its header is
     /// there.
     fn declared_len(&self, data: &[u8]) -> Option<u64> {
-        if self.interfaces_mode() {
+        if self.ng {
             // pcapng: block type, block total length. An SHB carries its own byte
             // order.
             if data.starts_with(&PCAPNG_SHB) {
@@ -493,13 +511,15 @@ impl State<'_> {
             }
             self.u32_at(data, 4).map(u64::from)
         } else {
-            // classic pcap record: 16-byte header, caplen at 8.
-            self.u32_at(data, 8).map(|c| u64::from(c) + 16)
+            // classic pcap record: 16-byte header (24 in the modified format),
+            // caplen at 8.
+            self.u32_at(data, 8)
+                .map(|c| u64::from(c) + self.legacy_record_header)
         }
     }
 
     fn record_name(&self, data: &[u8]) -> String {
-        if self.interfaces_mode() {
+        if self.ng {
             match self.u32_at(data, 0) {
                 Some(t) => format!("pcapng block (type {t:#010x})"),
                 None => "pcapng block".to_string(),
@@ -509,15 +529,12 @@ impl State<'_> {
         }
     }
 
-    fn interfaces_mode(&self) -> bool {
-        self.ng
-    }
-
     fn handle(&mut self, block: PcapBlockOwned<'_>, offset: u64) {
         match block {
             PcapBlockOwned::LegacyHeader(h) => {
                 self.linktype = h.network.0;
                 self.legacy_nanos = h.is_nanosecond_precision();
+                self.legacy_record_header = if h.is_modified_format() { 24 } else { 16 };
                 self.big_endian = h.is_bigendian();
             }
             PcapBlockOwned::Legacy(b) => {
