@@ -1,10 +1,9 @@
 //! STIX 2.1 patterning: a hand-written parser for the full grammar and a compiler
 //! to the comparisons a sweep over telemetry can decide.
 //!
-//! [`parse`] accepts exactly the language of the OASIS ANTLR grammar
-//! (`STIXPattern.g4`, STIX 2.1): observation expressions `[...]` joined by `AND`,
-//! `OR` and `FOLLOWEDBY` (in rising order of looseness: `AND` binds tightest,
-//! `FOLLOWEDBY` loosest), parentheses, the qualifiers `WITHIN n SECONDS`,
+//! [`parse`] accepts the language of the OASIS ANTLR grammar (`STIXPattern.g4`,
+//! STIX 2.1): observation expressions `[...]` joined by `AND`, `OR` and
+//! `FOLLOWEDBY` (`AND` binds tightest, `FOLLOWEDBY` loosest), parentheses, the qualifiers `WITHIN n SECONDS`,
 //! `REPEATS n TIMES` and `START t'..' STOP t'..'`, comparison expressions with
 //! `AND`/`OR` and parentheses, every comparison operator (with `NOT`), object
 //! paths with quoted keys and list indexes, and every literal kind. Like the
@@ -14,8 +13,9 @@
 //!
 //! Patterns come from files nobody vetted, so the parser never panics, does not
 //! recurse deeper than [`MAX_DEPTH`] levels of brackets and parentheses, and refuses
-//! texts longer than [`MAX_PATTERN_BYTES`]. Every error carries the byte offset
-//! it was found at.
+//! texts longer than [`MAX_PATTERN_BYTES`]; integers must fit in 64 bits and
+//! decimals must be finite (the only grammatical patterns it refuses besides
+//! these limits). Every error carries the byte offset it was found at.
 //!
 //! [`compile`] turns a parsed pattern into a [`Sweep`]: the exact values
 //! (addresses, networks, domains, URLs, e-mail addresses, hashes) worth looking
