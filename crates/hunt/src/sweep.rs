@@ -222,7 +222,11 @@ pub fn sweep(
     if gzip || crate::capture::is_capture(&head) {
         // Serial formats: hash what is read, as it is read.
         hash.update(&head);
-        let mut hashing = Hashing { inner: raw, hash, bytes: head.len() as u64 };
+        let mut hashing = Hashing {
+            inner: raw,
+            hash,
+            bytes: head.len() as u64,
+        };
         let input = io::Cursor::new(head).chain(&mut hashing);
         if gzip {
             let gz = flate2::read::MultiGzDecoder::new(input);
@@ -238,7 +242,16 @@ pub fn sweep(
     } else {
         // Plain text: blocks are hashed on one core while the others scan them.
         let input = io::Cursor::new(head).chain(raw);
-        sweep_stream(set, name, input, opts, sink, &mut report, "", Some(&mut hash))?;
+        sweep_stream(
+            set,
+            name,
+            input,
+            opts,
+            sink,
+            &mut report,
+            "",
+            Some(&mut hash),
+        )?;
         report.sha256 = crate::iocs::hex_lower(&hash.finalize());
     }
     Ok(report)
