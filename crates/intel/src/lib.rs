@@ -305,6 +305,29 @@ pub fn commit(
     report
 }
 
+/// Validates objects built in memory (analyst claims, sightings) and writes them in
+/// one transaction. An invalid object is a bug in the caller: nothing is written.
+pub fn write_objects(
+    store: &mut dyn Store,
+    objects: Vec<serde_json::Map<String, serde_json::Value>>,
+) -> Result<stormwatch_store::WriteReport, String> {
+    let mut checked = Vec::with_capacity(objects.len());
+    for (i, o) in objects.into_iter().enumerate() {
+        match bundle::check_map(i, 0, o) {
+            Ok(c) => checked.push(c.object),
+            Err(r) => {
+                return Err(format!(
+                    "internal error: built an invalid object: {:?}",
+                    r.errors
+                ))
+            }
+        }
+    }
+    store
+        .write(&checked, &mut |_| {})
+        .map_err(|e| e.to_string())
+}
+
 /// Loads the built-in pack (`stormwatch intel init`): CISA's AA25-239A file and
 /// the pack's own names and claims. Idempotent.
 pub fn init_pack(store: &mut dyn Store, progress: &mut dyn Progress) -> Vec<FileReport> {

@@ -152,6 +152,14 @@ impl Timestamp {
         }
     }
 
+    /// The current time (millisecond precision).
+    pub fn now() -> Timestamp {
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Timestamp::from_unix(d.as_secs() as i64, d.subsec_millis() * 1_000_000)
+    }
+
     /// Fixed-width form (`YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`) that sorts correctly as text.
     pub fn key(&self) -> String {
         let (date, tod) = self.split();

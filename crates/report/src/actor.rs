@@ -79,12 +79,7 @@ fn items(out: &mut dyn Write, title: &str, list: &[Item]) -> io::Result<()> {
             format!("[{}]", i.sources.join(", ")),
         ]);
     }
-    let mut buf = Vec::new();
-    t.write(&mut buf)?;
-    for line in String::from_utf8_lossy(&buf).lines().skip(1) {
-        writeln!(out, "{line}")?;
-    }
-    Ok(())
+    t.write_rows(out)
 }
 
 /// Renders `actor show`.
@@ -171,11 +166,7 @@ pub fn show(out: &mut dyn Write, fmt: Format, a: &ActorShow) -> io::Result<()> {
                     },
                 ]);
             }
-            let mut buf = Vec::new();
-            t.write(&mut buf)?;
-            for line in String::from_utf8_lossy(&buf).lines().skip(1) {
-                writeln!(out, "{line}")?;
-            }
+            t.write_rows(out)?;
             writeln!(out, "\nWho says so ({} links):", a.links.len())?;
             let mut t = Table::new(&[
                 "FOLLOWED",

@@ -105,6 +105,16 @@ impl Table {
         self.rows.is_empty()
     }
 
+    /// Writes the rows aligned as in [`Table::write`], without the header line.
+    pub fn write_rows(&self, out: &mut dyn Write) -> io::Result<()> {
+        let mut buf = Vec::new();
+        self.write(&mut buf)?;
+        for line in String::from_utf8_lossy(&buf).lines().skip(1) {
+            writeln!(out, "{line}")?;
+        }
+        Ok(())
+    }
+
     pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
         let n = self.headers.len();
         let mut width = vec![0usize; n];
@@ -442,13 +452,7 @@ fn show_text(out: &mut dyn Write, s: &ShownObject) -> io::Result<()> {
                 r.other_id.clone(),
             ]);
         }
-        let mut buf = Vec::new();
-        t.write(&mut buf)?;
-        // Drop the (empty) header line.
-        let text = String::from_utf8_lossy(&buf);
-        for line in text.lines().skip(1) {
-            writeln!(out, "{line}")?;
-        }
+        t.write_rows(out)?;
         i = j;
     }
     Ok(())

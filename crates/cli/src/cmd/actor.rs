@@ -7,7 +7,7 @@ use crate::global::{self, Exit, Global};
 use stormwatch_attribution::actors::{ActorGraph, Options};
 use stormwatch_attribution::profile;
 use stormwatch_model::claim::{is_partial_date, Admiralty, ClaimKind, ClaimSpec};
-use stormwatch_model::{bundle::check_map, Timestamp};
+use stormwatch_model::Timestamp;
 use stormwatch_report::actor::{ActorShow, Resolved, ShownOptions, StatedOrigin};
 
 /// Actor names, alias claims, clusters and profiles.
@@ -123,24 +123,14 @@ fn find(graph: &ActorGraph, name: &str) -> Result<usize> {
 }
 
 fn now() -> String {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    Timestamp::from_unix(d.as_secs() as i64, d.subsec_millis() * 1_000_000).to_string()
+    Timestamp::now().to_string()
 }
 
 fn write_objects(
     store: &mut dyn stormwatch_store::Store,
     objs: Vec<serde_json::Map<String, Value>>,
 ) -> Result<()> {
-    let mut checked = Vec::new();
-    for (i, o) in objs.into_iter().enumerate() {
-        match check_map(i, 0, o) {
-            Ok(c) => checked.push(c.object),
-            Err(r) => bail!("internal error: built an invalid object: {:?}", r.errors),
-        }
-    }
-    store.write(&checked, &mut |_| {})?;
+    stormwatch_intel::write_objects(store, objs).map_err(anyhow::Error::msg)?;
     Ok(())
 }
 

@@ -92,11 +92,7 @@ struct IndicatorInfo {
 const CAVEAT: &str = "A match is a lead, not proof: many indicator addresses are rented or shared infrastructure (CISA warns some are compromised third-party hosts); check the time window.";
 
 fn year_now() -> i32 {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    stormwatch_model::Timestamp::from_unix(secs, 0).to_string()[..4]
+    stormwatch_model::Timestamp::now().to_string()[..4]
         .parse()
         .unwrap_or(2026)
 }
@@ -606,14 +602,7 @@ fn record_sightings(g: &Global, summary: &[Summary], inputs: &[InputReport]) -> 
         .iter()
         .map(|i| format!("{} sha256:{}", i.file, i.sha256))
         .collect();
-    let now = stormwatch_model::Timestamp::from_unix(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0),
-        0,
-    )
-    .to_string();
+    let now = stormwatch_model::Timestamp::now().to_string();
     let mut objs = vec![me];
     for s in summary {
         let key = format!("{}|{}", s.indicator, evidence.join(","));
@@ -633,15 +622,8 @@ fn record_sightings(g: &Global, summary: &[Summary], inputs: &[InputReport]) -> 
             objs.push(m);
         }
     }
-    let mut checked = Vec::new();
-    for (i, o) in objs.into_iter().enumerate() {
-        match stormwatch_model::bundle::check_map(i, 0, o) {
-            Ok(c) => checked.push(c.object),
-            Err(r) => anyhow::bail!("internal error: invalid sighting: {:?}", r.errors),
-        }
-    }
-    let n = checked.len() - 1;
-    store.write(&checked, &mut |_| {})?;
+    let n = objs.len() - 1;
+    stormwatch_intel::write_objects(store.as_mut(), objs).map_err(anyhow::Error::msg)?;
     Ok(n)
 }
 
