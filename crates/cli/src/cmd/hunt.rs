@@ -107,57 +107,62 @@ enum FromFile {
 /// A plain one-value-per-line list, read without building STIX objects. Ids are the
 /// ones `stormwatch import` gives the same list (publisher = file stem).
 fn plain_list(text: &str, stem: &str, display: &str) -> Result<Vec<(Ioc, Source)>> {
+    use rayon::prelude::*;
+    let lines: Vec<(usize, &str)> = text.lines().enumerate().collect();
+    // Classifying and deriving ids dominates for big lists: spread it over the cores.
+    let parsed: Vec<Result<Option<(Ioc, Source)>>> = lines
+        .par_iter()
+        .map(|&(n, line)| plain_value(n, line, stem, display))
+        .collect();
+    parsed.into_iter().filter_map(Result::transpose).collect()
+}
+
+/// One line of a plain list: `None` for blank lines and comments.
+fn plain_value(n: usize, line: &str, stem: &str, display: &str) -> Result<Option<(Ioc, Source)>> {
     use stormwatch_intel::formats::indicators::{classify, refang, IndicatorKind};
-    let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let first = line.split([' ', '\t', ',']).next().unwrap_or("");
-        let Some((kind, value)) = classify(&refang(first)) else {
-            anyhow::bail!("--iocs {display} line {}: {first:?} is not an address, network, domain, URL, e-mail or hash", n + 1);
-        };
-        let ioc = match kind {
-            IndicatorKind::Ipv4 => value
-                .parse::<std::net::Ipv4Addr>()
-                .ok()
-                .map(|a| Ioc::Ipv4(u32::from(a))),
-            IndicatorKind::Ipv6 => value
-                .parse::<std::net::Ipv6Addr>()
-                .ok()
-                .map(|a| Ioc::Ipv6(u128::from(a))),
-            IndicatorKind::Ipv4Cidr | IndicatorKind::Ipv6Cidr => allow_value(&value),
-            IndicatorKind::Domain => Some(Ioc::Domain {
-                name: value.clone(),
-                subdomains: false,
-            }),
-            IndicatorKind::Url => Some(Ioc::Url(stormwatch_hunt::scan::canonical_url(&value))),
-            IndicatorKind::Email => Some(Ioc::Email(value.to_ascii_lowercase())),
-            _ => allow_value(&value),
-        };
-        let Some(ioc) = ioc else {
-            anyhow::bail!(
-                "--iocs {display} line {}: {first:?} could not be read",
-                n + 1
-            );
-        };
-        let id = stormwatch_model::deterministic_id(
-            stem,
-            "indicator",
-            &format!("{}:{value}", kind.name()),
-        );
-        let source = Source {
-            indicator: id,
-            value: ioc.canonical(),
-            atom: kind.pattern(&value),
-            whole: true,
-            valid_from: None,
-            valid_until: None,
-        };
-        out.push((ioc, source));
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(None);
     }
-    Ok(out)
+    let first = line.split([' ', '\t', ',']).next().unwrap_or("");
+    let Some((kind, value)) = classify(&refang(first)) else {
+        anyhow::bail!("--iocs {display} line {}: {first:?} is not an address, network, domain, URL, e-mail or hash", n + 1);
+    };
+    let ioc = match kind {
+        IndicatorKind::Ipv4 => value
+            .parse::<std::net::Ipv4Addr>()
+            .ok()
+            .map(|a| Ioc::Ipv4(u32::from(a))),
+        IndicatorKind::Ipv6 => value
+            .parse::<std::net::Ipv6Addr>()
+            .ok()
+            .map(|a| Ioc::Ipv6(u128::from(a))),
+        IndicatorKind::Ipv4Cidr | IndicatorKind::Ipv6Cidr => allow_value(&value),
+        IndicatorKind::Domain => Some(Ioc::Domain {
+            name: value.clone(),
+            subdomains: false,
+        }),
+        IndicatorKind::Url => Some(Ioc::Url(stormwatch_hunt::scan::canonical_url(&value))),
+        IndicatorKind::Email => Some(Ioc::Email(value.to_ascii_lowercase())),
+        _ => allow_value(&value),
+    };
+    let Some(ioc) = ioc else {
+        anyhow::bail!(
+            "--iocs {display} line {}: {first:?} could not be read",
+            n + 1
+        );
+    };
+    let id =
+        stormwatch_model::deterministic_id(stem, "indicator", &format!("{}:{value}", kind.name()));
+    let source = Source {
+        indicator: id,
+        value: ioc.canonical(),
+        atom: kind.pattern(&value),
+        whole: true,
+        valid_from: None,
+        valid_until: None,
+    };
+    Ok(Some((ioc, source)))
 }
 
 /// Indicators from a file given with --iocs.
