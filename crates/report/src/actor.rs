@@ -40,6 +40,16 @@ pub struct ShownOptions {
     pub include_disputed: bool,
 }
 
+/// CSV columns of a link row ([`link_row`]).
+const LINK_COLUMNS: &[&str] = &[
+    "followed",
+    "claim",
+    "source",
+    "date",
+    "confidence",
+    "disputed",
+];
+
 fn link_row(l: &Link) -> Vec<String> {
     vec![
         if l.followed {
@@ -90,14 +100,7 @@ pub fn show(out: &mut dyn Write, fmt: Format, a: &ActorShow) -> io::Result<()> {
         Format::Jsonl => write_jsonl(out, &a.links),
         Format::Csv => write_csv(
             out,
-            &[
-                "followed",
-                "claim",
-                "source",
-                "date",
-                "confidence",
-                "disputed",
-            ],
+            LINK_COLUMNS,
             &a.links.iter().map(link_row).collect::<Vec<_>>(),
         ),
         Format::Text => {
@@ -273,14 +276,7 @@ pub fn why(out: &mut dyn Write, fmt: Format, a: &str, b: &str, w: &Why) -> io::R
         Format::Jsonl => write_jsonl(out, w.paths.iter().flatten().chain(&w.blocked)),
         Format::Csv => write_csv(
             out,
-            &[
-                "followed",
-                "claim",
-                "source",
-                "date",
-                "confidence",
-                "disputed",
-            ],
+            LINK_COLUMNS,
             &w.paths
                 .iter()
                 .flatten()

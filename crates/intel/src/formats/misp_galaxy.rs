@@ -381,26 +381,6 @@ fn parse_top(text: &str) -> Result<Top<'_>, FormatError> {
     })
 }
 
-/// 1-based line of each raw element (offsets increase, so one pass over the text).
-fn element_lines(text: &str, raws: &[&RawValue]) -> Vec<usize> {
-    let bytes = text.as_bytes();
-    let base = text.as_ptr() as usize;
-    let mut line = 1usize;
-    let mut pos = 0usize;
-    raws.iter()
-        .map(|r| {
-            let off = (r.get().as_ptr() as usize)
-                .saturating_sub(base)
-                .min(bytes.len());
-            if off >= pos {
-                line += bytes[pos..off].iter().filter(|&&b| b == b'\n').count();
-                pos = off;
-            }
-            line
-        })
-        .collect()
-}
-
 /// One accepted cluster value.
 struct Cluster {
     index: usize,
@@ -459,7 +439,7 @@ pub fn convert_with(text: &str, known: &KnownClusters) -> Result<Converted, Form
     let top = parse_top(text)?;
     let mapping = stix_mapping(&top.galaxy_type, top.category.as_deref());
     let stix_type = mapping.stix_type;
-    let lines = element_lines(text, &top.values);
+    let lines = super::element_lines(text, &top.values);
     let grade = sources::grade(PUBLISHER);
     let confidence = grade.confidence();
     let created_by = source_identity_id(PUBLISHER);

@@ -86,3 +86,24 @@ pub fn source_identity(name: &str, identity_class: &str) -> Map<String, Value> {
 pub fn source_identity_id(name: &str) -> String {
     stormwatch_model::deterministic_id("stormwatch", "identity", name)
 }
+
+/// 1-based line of each raw element of `text` (offsets increase, so one pass over
+/// the text). Shared by the converters that report record lines.
+pub(crate) fn element_lines(text: &str, raws: &[&serde_json::value::RawValue]) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let base = text.as_ptr() as usize;
+    let mut line = 1usize;
+    let mut pos = 0usize;
+    raws.iter()
+        .map(|r| {
+            let off = (r.get().as_ptr() as usize)
+                .saturating_sub(base)
+                .min(bytes.len());
+            if off >= pos {
+                line += bytes[pos..off].iter().filter(|&&b| b == b'\n').count();
+                pos = off;
+            }
+            line
+        })
+        .collect()
+}

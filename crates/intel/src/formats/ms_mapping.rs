@@ -141,26 +141,6 @@ pub fn detect(v: &Value) -> bool {
     matches!(v, Value::Array(_)) && layout(v).is_some()
 }
 
-/// 1-based line of each raw element (offsets increase, so one pass over the text).
-fn element_lines(text: &str, raws: &[&RawValue]) -> Vec<usize> {
-    let bytes = text.as_bytes();
-    let base = text.as_ptr() as usize;
-    let mut line = 1usize;
-    let mut pos = 0usize;
-    raws.iter()
-        .map(|r| {
-            let off = (r.get().as_ptr() as usize)
-                .saturating_sub(base)
-                .min(bytes.len());
-            if off >= pos {
-                line += bytes[pos..off].iter().filter(|&&b| b == b'\n').count();
-                pos = off;
-            }
-            line
-        })
-        .collect()
-}
-
 /// One actor as read from one record.
 struct Entry {
     index: usize,
@@ -285,7 +265,7 @@ pub fn convert(text: &str) -> Result<Converted, FormatError> {
             "the Microsoft threat actor mapping has no records".into(),
         ));
     }
-    let lines = element_lines(text, &raws);
+    let lines = super::element_lines(text, &raws);
     let mut out = Converted::default();
     // Parse every record; keep the object ones for layout detection.
     // (index, line, the record if it is an object)
