@@ -4,11 +4,13 @@
 
 mod cmd;
 mod global;
+mod indicators;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 use global::Global;
+use stormwatch_report::Format;
 
 /// Stormwatch: find Salt Typhoon class intrusions in telecom networks.
 ///
@@ -43,10 +45,30 @@ enum Command {
     Hunt(cmd::hunt::Args),
 }
 
+impl Command {
+    /// The formats beyond text/json/jsonl/csv that this command accepts
+    /// (docs/CLI.md, "Global").
+    fn extra_formats(&self) -> &'static [Format] {
+        match self {
+            Command::Actor(_) => &[Format::Navigator],
+            _ => &[],
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if !cli.global.format.is_common() && !matches!(&cli.command, Command::Actor(_)) {
-        eprintln!("error: --format navigator is only for `stormwatch actor show`");
+    let format = cli.global.format;
+    if !format.is_common() && !cli.command.extra_formats().contains(&format) {
+        eprintln!(
+            "error: --format {} is not available for this command (text, json, jsonl, csv{})",
+            format.name(),
+            cli.command
+                .extra_formats()
+                .iter()
+                .map(|f| format!(", {}", f.name()))
+                .collect::<String>()
+        );
         return ExitCode::from(2);
     }
     let result = match &cli.command {

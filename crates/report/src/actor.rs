@@ -96,7 +96,9 @@ fn items(out: &mut dyn Write, title: &str, list: &[Item]) -> io::Result<()> {
 pub fn show(out: &mut dyn Write, fmt: Format, a: &ActorShow) -> io::Result<()> {
     match fmt {
         Format::Json => write_json(out, a),
-        Format::Navigator => write_json(out, &navigator_layer(a)),
+        Format::Navigator | Format::Sarif | Format::Md | Format::Html | Format::Svg => {
+            write_json(out, &navigator_layer(a))
+        }
         Format::Jsonl => write_jsonl(out, &a.links),
         Format::Csv => write_csv(
             out,
@@ -272,7 +274,12 @@ pub fn navigator_layer(a: &ActorShow) -> serde_json::Value {
 /// Renders `actor why`.
 pub fn why(out: &mut dyn Write, fmt: Format, a: &str, b: &str, w: &Why) -> io::Result<()> {
     match fmt {
-        Format::Json | Format::Navigator => write_json(out, w),
+        Format::Json
+        | Format::Navigator
+        | Format::Sarif
+        | Format::Md
+        | Format::Html
+        | Format::Svg => write_json(out, w),
         Format::Jsonl => write_jsonl(out, w.paths.iter().flatten().chain(&w.blocked)),
         Format::Csv => write_csv(
             out,

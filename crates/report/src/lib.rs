@@ -23,15 +23,51 @@ pub enum Format {
     Csv,
     /// An ATT&CK Navigator layer (`actor show`).
     Navigator,
+    /// SARIF 2.1.0 (`audit`).
+    Sarif,
+    /// Markdown (`ach`).
+    Md,
+    /// A standalone HTML page (`ach`).
+    Html,
+    /// An SVG picture (`timing`).
+    Svg,
 }
 
 impl Format {
     /// The names accepted by `--format`.
-    pub const NAMES: &'static [&'static str] = &["text", "json", "jsonl", "csv", "navigator"];
+    pub const NAMES: &'static [&'static str] = &[
+        "text",
+        "json",
+        "jsonl",
+        "csv",
+        "navigator",
+        "sarif",
+        "md",
+        "html",
+        "svg",
+    ];
 
     /// Formats every command accepts; the others belong to named commands.
     pub fn is_common(self) -> bool {
-        !matches!(self, Format::Navigator)
+        matches!(
+            self,
+            Format::Text | Format::Json | Format::Jsonl | Format::Csv
+        )
+    }
+
+    /// The name as given to `--format`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+            Format::Navigator => "navigator",
+            Format::Sarif => "sarif",
+            Format::Md => "md",
+            Format::Html => "html",
+            Format::Svg => "svg",
+        }
     }
 }
 
@@ -44,6 +80,10 @@ impl FromStr for Format {
             "jsonl" => Ok(Format::Jsonl),
             "csv" => Ok(Format::Csv),
             "navigator" => Ok(Format::Navigator),
+            "sarif" => Ok(Format::Sarif),
+            "md" => Ok(Format::Md),
+            "html" => Ok(Format::Html),
+            "svg" => Ok(Format::Svg),
             _ => Err(format!(
                 "unknown format {s:?}; choose one of {}",
                 Format::NAMES.join(", ")
@@ -168,7 +208,12 @@ pub struct ImportDoc<'a> {
 /// Renders import results.
 pub fn import(out: &mut dyn Write, fmt: Format, files: &[FileReport]) -> io::Result<()> {
     match fmt {
-        Format::Json | Format::Navigator => write_json(out, &ImportDoc { files }),
+        Format::Json
+        | Format::Navigator
+        | Format::Sarif
+        | Format::Md
+        | Format::Html
+        | Format::Svg => write_json(out, &ImportDoc { files }),
         Format::Jsonl => write_jsonl(out, files),
         Format::Csv => {
             let rows: Vec<Vec<String>> = files
@@ -257,7 +302,12 @@ pub fn search(out: &mut dyn Write, fmt: Format, hits: &[SearchHit]) -> io::Resul
         ]
     };
     match fmt {
-        Format::Json | Format::Navigator => write_json(out, &SearchDoc { hits }),
+        Format::Json
+        | Format::Navigator
+        | Format::Sarif
+        | Format::Md
+        | Format::Html
+        | Format::Svg => write_json(out, &SearchDoc { hits }),
         Format::Jsonl => write_jsonl(out, hits),
         Format::Csv => write_csv(
             out,
@@ -309,7 +359,12 @@ fn prop<'a>(o: &'a serde_json::Value, k: &str) -> Option<&'a str> {
 /// Renders `show` results.
 pub fn show(out: &mut dyn Write, fmt: Format, objects: &[ShownObject]) -> io::Result<()> {
     match fmt {
-        Format::Json | Format::Navigator => write_json(out, &ShowDoc { objects }),
+        Format::Json
+        | Format::Navigator
+        | Format::Sarif
+        | Format::Md
+        | Format::Html
+        | Format::Svg => write_json(out, &ShowDoc { objects }),
         Format::Jsonl => write_jsonl(out, objects),
         Format::Csv => {
             let mut rows = Vec::new();
@@ -463,7 +518,12 @@ fn show_text(out: &mut dyn Write, s: &ShownObject) -> io::Result<()> {
 /// Renders store statistics.
 pub fn stats(out: &mut dyn Write, fmt: Format, s: &Stats) -> io::Result<()> {
     match fmt {
-        Format::Json | Format::Navigator => write_json(out, s),
+        Format::Json
+        | Format::Navigator
+        | Format::Sarif
+        | Format::Md
+        | Format::Html
+        | Format::Svg => write_json(out, s),
         Format::Jsonl => write_jsonl(out, &s.types),
         Format::Csv => write_csv(
             out,

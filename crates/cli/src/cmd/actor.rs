@@ -442,7 +442,12 @@ fn list(g: &Global, origin: Option<&str>, family: Option<&str>) -> Result<Exit> 
     rows.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     let mut out = global::stdout();
     match g.format {
-        stormwatch_report::Format::Json | stormwatch_report::Format::Navigator => {
+        stormwatch_report::Format::Json
+        | stormwatch_report::Format::Navigator
+        | stormwatch_report::Format::Sarif
+        | stormwatch_report::Format::Md
+        | stormwatch_report::Format::Html
+        | stormwatch_report::Format::Svg => {
             stormwatch_report::write_json(&mut out, &json!({"actors": rows}))?
         }
         stormwatch_report::Format::Jsonl => stormwatch_report::write_jsonl(&mut out, &rows)?,

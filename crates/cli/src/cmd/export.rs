@@ -100,7 +100,13 @@ fn write_export(
     out: &mut dyn Write,
 ) -> Result<u64> {
     let n = match fmt {
-        Format::Text | Format::Json | Format::Navigator => {
+        Format::Text
+        | Format::Json
+        | Format::Navigator
+        | Format::Sarif
+        | Format::Md
+        | Format::Html
+        | Format::Svg => {
             let id = format!("bundle--{}", uuid::Uuid::new_v4());
             write!(out, "{{\"type\":\"bundle\",\"id\":\"{id}\",\"objects\":[")?;
             let mut first = true;
