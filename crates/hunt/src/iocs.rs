@@ -97,6 +97,81 @@ pub struct IocSet {
     hashes: FxHashMap<Vec<u8>, Vec<u32>>,
     hash_lengths: [bool; 4],
     allow: Vec<Ioc>,
+    /// One-hash Bloom filters over exact IPv4 values, exact domain names and
+    /// subdomain parents: the scanner asks them before building a lookup key, so
+    /// the common token that is no indicator costs a hash and one bit test.
+    v4_bits: Bits,
+    domain_bits: Bits,
+    subdomain_bits: Bits,
+}
+
+/// A one-hash Bloom filter (a bit set indexed by a 64-bit hash), rebuilt as it fills
+/// so that it keeps at least 16 bits per member.
+#[derive(Debug, Default, Clone)]
+struct Bits {
+    words: Vec<u64>,
+    /// log2 of the number of bits.
+    shift: u32,
+    members: Vec<u64>,
+}
+
+impl Bits {
+    fn insert(&mut self, h: u64) {
+        self.members.push(h);
+        let want = (self.members.len() * 16).next_power_of_two().max(1 << 12);
+        let bits = self.words.len() * 64;
+        if want > bits {
+            let shift = want.trailing_zeros();
+            self.words = vec![0; want / 64];
+            self.shift = shift;
+            let members = std::mem::take(&mut self.members);
+            for &m in &members {
+                self.set(m);
+            }
+            self.members = members;
+        } else {
+            self.set(h);
+        }
+    }
+
+    fn set(&mut self, h: u64) {
+        let i = (h >> (64 - self.shift)) as usize;
+        self.words[i / 64] |= 1 << (i % 64);
+    }
+
+    #[inline]
+    fn maybe(&self, h: u64) -> bool {
+        if self.words.is_empty() {
+            return false;
+        }
+        let i = (h >> (64 - self.shift)) as usize;
+        self.words[i / 64] & (1 << (i % 64)) != 0
+    }
+}
+
+const MIX: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The filter hash of an IPv4 address.
+#[inline]
+fn v4_hash(a: u32) -> u64 {
+    (u64::from(a) ^ 0x5bd1_e995).wrapping_mul(MIX)
+}
+
+/// Case-folded byte for name hashing (`b | 0x20`: equal for equal lower-case names).
+#[inline]
+fn fold(b: u8) -> u64 {
+    u64::from(b | 0x20)
+}
+
+/// One step of the right-to-left name hash.
+#[inline]
+fn name_step(h: u64, b: u8) -> u64 {
+    (h ^ fold(b)).wrapping_mul(MIX).rotate_left(23)
+}
+
+/// The filter hash of a whole name (right to left, case-folded).
+fn name_hash(name: &[u8]) -> u64 {
+    name.iter().rev().fold(0, |h, &b| name_step(h, b))
 }
 
 fn hash_slot(len: usize) -> Option<usize> {
@@ -127,7 +202,10 @@ impl IocSet {
         let i = self.sources.len() as u32;
         self.sources.push(source);
         match ioc {
-            Ioc::Ipv4(a) => self.v4.entry(a).or_default().push(i),
+            Ioc::Ipv4(a) => {
+                self.v4_bits.insert(v4_hash(a));
+                self.v4.entry(a).or_default().push(i)
+            }
             Ioc::Ipv4Net { addr, prefix } => {
                 let (lo, hi) = net_range_v4(addr, prefix);
                 let at = self.v4_nets.partition_point(|x| *x < (lo, hi, i));
@@ -140,11 +218,12 @@ impl IocSet {
                 self.v6_nets.insert(at, (lo, hi, i));
             }
             Ioc::Domain { name, subdomains } => {
-                let map = if subdomains {
-                    &mut self.subdomains
+                let (map, bits) = if subdomains {
+                    (&mut self.subdomains, &mut self.subdomain_bits)
                 } else {
-                    &mut self.domains
+                    (&mut self.domains, &mut self.domain_bits)
                 };
+                bits.insert(name_hash(name.as_bytes()));
                 map.entry(name).or_default().push(i);
             }
             Ioc::Url(u) => self.urls.entry(u).or_default().push(i),
@@ -221,8 +300,33 @@ impl IocSet {
         hash_slot(bytes).is_some_and(|s| self.hash_lengths[s])
     }
 
+    /// False when no IPv4 indicator can match `a` (a filter: true may be a false
+    /// positive).
+    #[inline]
+    pub fn maybe_v4(&self, a: u32) -> bool {
+        !self.v4_nets.is_empty() || self.v4_bits.maybe(v4_hash(a))
+    }
+
+    /// False when no domain indicator can match the name (any case, no trailing
+    /// dot): neither the name itself nor, for subdomain indicators, a parent.
+    #[inline]
+    pub fn maybe_domain(&self, name: &[u8]) -> bool {
+        let sub = !self.subdomains.is_empty();
+        let mut h = 0u64;
+        for &b in name.iter().rev() {
+            if sub && b == b'.' && self.subdomain_bits.maybe(h) {
+                return true;
+            }
+            h = name_step(h, b);
+        }
+        self.domain_bits.maybe(h)
+    }
+
     /// Sources of an IPv4 address (exact and CIDR).
     pub fn lookup_v4(&self, a: u32, out: &mut Vec<u32>) {
+        if !self.maybe_v4(a) {
+            return;
+        }
         if let Some(v) = self.v4.get(&a) {
             out.extend_from_slice(v);
         }
@@ -292,6 +396,39 @@ impl IocSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filters_have_no_false_negatives() {
+        let mut set = IocSet::default();
+        let mut names = Vec::new();
+        for i in 0..5000u32 {
+            set.add(Ioc::Ipv4(i.wrapping_mul(2_654_435_761)), src("x"));
+            let n = format!("host{i}.Example{}.com", i % 7);
+            set.add(
+                Ioc::Domain {
+                    name: n.to_ascii_lowercase(),
+                    subdomains: i % 2 == 0,
+                },
+                src("x"),
+            );
+            names.push((n, i % 2 == 0));
+        }
+        for i in 0..5000u32 {
+            assert!(set.maybe_v4(i.wrapping_mul(2_654_435_761)));
+        }
+        for (n, sub) in &names {
+            let upper = n.to_ascii_uppercase();
+            if *sub {
+                assert!(set.maybe_domain(format!("a.b.{upper}").as_bytes()), "{n}");
+            } else {
+                assert!(set.maybe_domain(upper.as_bytes()), "{n}");
+            }
+        }
+        let misses = (0..10_000u32)
+            .filter(|i| set.maybe_v4(0xC000_0000 | i))
+            .count();
+        assert!(misses < 1500, "{misses} false positives in 10,000");
+    }
 
     fn src(v: &str) -> Source {
         Source {

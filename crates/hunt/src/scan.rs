@@ -58,35 +58,47 @@ pub struct Scanner<'a> {
     url: bool,
     hash: bool,
     url_finder: memchr::memmem::Finder<'static>,
+    /// The CPU has AVX2 (x86_64 only).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    avx2: bool,
 }
 
 fn parse_v4(b: &[u8]) -> Option<u32> {
+    if !(7..=15).contains(&b.len()) {
+        return None;
+    }
+    let digit = |i: usize| -> Option<u32> {
+        let d = b.get(i)?.wrapping_sub(b'0');
+        (d <= 9).then_some(u32::from(d))
+    };
+    let mut i = 0;
     let mut out = 0u32;
-    let mut parts = 0;
-    let mut cur = 0u32;
-    let mut digits = 0;
-    for &c in b {
-        if c == b'.' {
-            if digits == 0 || parts == 3 {
-                return None;
+    for part in 0..4 {
+        let mut v = digit(i)?;
+        i += 1;
+        if let Some(d) = digit(i) {
+            if v == 0 {
+                return None; // a leading zero ("01")
             }
-            out = (out << 8) | cur;
-            parts += 1;
-            cur = 0;
-            digits = 0;
-        } else {
-            let d = u32::from(c.wrapping_sub(b'0'));
-            if d > 9 || (digits == 1 && cur == 0) {
-                return None; // not a digit, or a leading zero ("01")
-            }
-            cur = cur * 10 + d;
-            digits += 1;
-            if cur > 255 {
-                return None;
+            v = v * 10 + d;
+            i += 1;
+            if let Some(d) = digit(i) {
+                v = v * 10 + d;
+                i += 1;
+                if v > 255 {
+                    return None;
+                }
             }
         }
+        out = (out << 8) | v;
+        if part < 3 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
     }
-    (parts == 3 && digits > 0).then_some((out << 8) | cur)
+    (i == b.len()).then_some(out)
 }
 
 fn hex_val(c: u8) -> u8 {
@@ -108,11 +120,161 @@ impl<'a> Scanner<'a> {
             url: set.has_urls(),
             hash: [16, 20, 32, 64].iter().any(|&n| set.wants_hash_len(n)),
             url_finder: memchr::memmem::Finder::new(b"://"),
+            #[cfg(target_arch = "x86_64")]
+            avx2: std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(not(target_arch = "x86_64"))]
+            avx2: false,
         }
     }
 
     /// Scans `buf`, calling `f` for every hit in order of position.
+    ///
+    /// Only tokens that can hold an indicator are looked at: those with a `.`, `:` or
+    /// `@` (addresses, names, e-mail) and, when hashes are wanted, those holding a run
+    /// of hex digits long enough for one. The buffer is classified 64 bytes at a time
+    /// into bit masks ([`Masks`]); a candidate token's bounds and character classes
+    /// come from the masks, so bytes are visited one by one only for tokens that
+    /// straddle a window edge.
     pub fn scan(&self, buf: &[u8], f: &mut dyn FnMut(Hit)) {
+        let mut sc = Scratch::default();
+        let mut hits: Vec<Hit> = Vec::new();
+        let need_spec = self.v4 || self.v6 || self.dom || self.email;
+        if need_spec || self.hash {
+            #[cfg(target_arch = "x86_64")]
+            if self.avx2 {
+                // SAFETY: the CPU has AVX2 (checked at run time in `Scanner::new`).
+                unsafe { self.scan_windows_avx2(buf, need_spec, &mut sc, &mut hits) };
+            } else {
+                self.scan_windows::<false>(buf, need_spec, &mut sc, &mut hits);
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            self.scan_windows::<false>(buf, need_spec, &mut sc, &mut hits);
+        }
+        if self.url {
+            self.urls(buf, &mut hits);
+            hits.sort_by_key(|h| h.start);
+        }
+        for h in hits {
+            f(h);
+        }
+    }
+
+    /// [`Scanner::scan_windows`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn scan_windows_avx2(
+        &self,
+        buf: &[u8],
+        spec: bool,
+        sc: &mut Scratch,
+        hits: &mut Vec<Hit>,
+    ) {
+        self.scan_windows::<true>(buf, spec, sc, hits)
+    }
+
+    #[inline(always)]
+    fn scan_windows<const AVX2: bool>(
+        &self,
+        buf: &[u8],
+        spec: bool,
+        sc: &mut Scratch,
+        hits: &mut Vec<Hit>,
+    ) {
+        let n = buf.len();
+        // Bytes before `done` belong to tokens already examined.
+        let mut done = 0usize;
+        let mut w = 0usize;
+        while w < n {
+            let m = if w + 64 <= n {
+                Masks::of::<AVX2>(&buf[w..w + 64])
+            } else {
+                let mut pad = [0u8; 64];
+                pad[..n - w].copy_from_slice(&buf[w..]);
+                Masks::of::<AVX2>(&pad)
+            };
+            let mut cand = 0u64;
+            if spec {
+                cand |= m.spec;
+            }
+            if self.hash {
+                cand |= m.hex16;
+            }
+            if done > w {
+                cand &= low_cleared(done - w);
+            }
+            while cand != 0 {
+                let pi = cand.trailing_zeros();
+                let p = w + pi as usize;
+                // Token start: after the last separator before p.
+                let below = !m.tok & ((1u64 << pi) - 1);
+                let s = if below != 0 {
+                    w + (64 - below.leading_zeros()) as usize
+                } else {
+                    let mut s = w;
+                    while s > 0 && CLASS[buf[s - 1] as usize] != SEP {
+                        s -= 1;
+                    }
+                    s
+                };
+                // Token end: the first separator at or after p.
+                let above = !m.tok & !((1u64 << pi) - 1);
+                let (e, inside) = if above != 0 {
+                    (w + above.trailing_zeros() as usize, s >= w)
+                } else {
+                    let mut e = w + 64;
+                    while e < n && CLASS[buf[e] as usize] != SEP {
+                        e += 1;
+                    }
+                    (e.min(n), false)
+                };
+                let mask = if inside {
+                    let mask = m.class_of(s - w, e - w);
+                    if mask == DIGIT | DOT {
+                        // Numbers and dots can only be an IPv4 address: fewer than
+                        // three dots (times, durations) is none; digits at both ends
+                        // and three dots is a candidate needing no trimming.
+                        let dots = (m.dot & low_cleared(s - w) & !low_cleared(e - w)).count_ones();
+                        let edge = (m.dot >> (s - w)) & 1 != 0 || (m.dot >> (e - 1 - w)) & 1 != 0;
+                        if dots < 3 {
+                            0
+                        } else if dots == 3 && !edge {
+                            if self.v4 {
+                                self.ipv4(buf, s, e, sc, hits);
+                            }
+                            0
+                        } else {
+                            mask
+                        }
+                    } else {
+                        mask
+                    }
+                } else {
+                    buf[s..e].iter().fold(0, |a, &b| a | CLASS[b as usize])
+                };
+                if e > s && mask != 0 {
+                    // A hash needs an aligned 16-byte hex run inside the token.
+                    sc.hex_run = !inside
+                        || m.hex16 & low_cleared(s - w) & !low_cleared((e - w).saturating_sub(15))
+                            != 0;
+                    self.token(buf, s, e, mask, sc, hits);
+                }
+                done = e.max(p + 1);
+                if done - w >= 64 {
+                    break;
+                }
+                cand &= low_cleared(done - w);
+            }
+            w += 64;
+            if done > w {
+                // Skip whole windows inside a long token.
+                w += (done - w) / 64 * 64;
+            }
+        }
+    }
+
+    /// The plain byte-by-byte tokenizer the fast path must agree with (tests only).
+    #[cfg(test)]
+    pub(crate) fn scan_reference(&self, buf: &[u8], f: &mut dyn FnMut(Hit)) {
         let mut scratch = Scratch::default();
         let mut i = 0;
         let n = buf.len();
@@ -181,7 +343,7 @@ impl<'a> Scanner<'a> {
     ) {
         let len = e - s;
         if mask & (DOT | COLON | AT) == 0 {
-            if self.hash && len >= 32 {
+            if self.hash && len >= 32 && sc.hex_run {
                 self.hashes(buf, s, e, sc, hits);
             }
             return;
@@ -241,24 +403,34 @@ impl<'a> Scanner<'a> {
         }
         if mask & (HEXL | ALPHA | DASH) == 0 {
             if self.v4 {
-                if let Some(a) = parse_v4(&buf[ts..te]) {
-                    self.set.lookup_v4(a, &mut sc.ids);
-                    self.push(hits, ts, te, Ioc::Ipv4(a), sc);
-                }
+                self.ipv4(buf, ts, te, sc, hits);
             }
             return;
         }
         if self.dom {
             self.domain(buf, ts, te, sc, hits);
         }
-        if self.hash && len >= 32 {
+        if self.hash && len >= 32 && sc.hex_run {
             self.hashes(buf, s, e, sc, hits);
+        }
+    }
+
+    #[inline]
+    fn ipv4(&self, buf: &[u8], s: usize, e: usize, sc: &mut Scratch, hits: &mut Vec<Hit>) {
+        if let Some(a) = parse_v4(&buf[s..e]) {
+            if self.set.maybe_v4(a) {
+                self.set.lookup_v4(a, &mut sc.ids);
+                self.push(hits, s, e, Ioc::Ipv4(a), sc);
+            }
         }
     }
 
     fn domain(&self, buf: &[u8], s: usize, e: usize, sc: &mut Scratch, hits: &mut Vec<Hit>) {
         let (s, e) = trim(buf, s, e);
         if e <= s {
+            return;
+        }
+        if !self.set.maybe_domain(&buf[s..e]) {
             return;
         }
         sc.lower(&buf[s..e]);
@@ -331,6 +503,224 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// `u64` with the lowest `k` bits cleared (all bits cleared for `k >= 64`).
+#[inline]
+fn low_cleared(k: usize) -> u64 {
+    if k >= 64 {
+        0
+    } else {
+        !((1u64 << k) - 1)
+    }
+}
+
+/// Bit 16k set where all 16 bytes of the k-th 16-byte run are hex digits.
+#[inline(always)]
+fn hex16_of(hex: u64) -> u64 {
+    let mut out = 0;
+    for k in 0..4 {
+        if (hex >> (k * 16)) & 0xFFFF == 0xFFFF {
+            out |= 1 << (k * 16);
+        }
+    }
+    out
+}
+
+/// Character classes of a 64-byte window, one bit per byte.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Masks {
+    /// Token bytes (letters, digits, `.`, `:`, `-`, `_`, `@`).
+    tok: u64,
+    /// `.`, `:` and `@`: a token holding one can be an address, name or e-mail.
+    spec: u64,
+    dot: u64,
+    colon: u64,
+    at: u64,
+    digit: u64,
+    /// `a-f`, `A-F`.
+    hexl: u64,
+    /// `g-z`, `G-Z`.
+    alpha: u64,
+    /// `-`, `_`.
+    dash: u64,
+    /// The first byte of each 16-byte-aligned run of hex digits: a run of 32 or more
+    /// hex digits always covers one.
+    hex16: u64,
+}
+
+impl Masks {
+    /// `AVX2` may be true only where the CPU has AVX2 and the caller is compiled
+    /// for it.
+    #[inline(always)]
+    fn of<const AVX2: bool>(w: &[u8]) -> Masks {
+        debug_assert_eq!(w.len(), 64);
+        #[cfg(target_arch = "x86_64")]
+        {
+            if AVX2 {
+                Masks::of_avx2(w)
+            } else {
+                Masks::of_sse2(w)
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            Masks::of_scalar(w)
+        }
+    }
+
+    /// The [`CLASS`] bits present in bytes `s..e` of the window.
+    #[inline]
+    fn class_of(&self, s: usize, e: usize) -> u8 {
+        let r = low_cleared(s) & !low_cleared(e);
+        let bit = |m: u64, c: u8| if m & r != 0 { c } else { 0 };
+        bit(self.digit, DIGIT)
+            | bit(self.hexl, HEXL)
+            | bit(self.alpha, ALPHA)
+            | bit(self.dot, DOT)
+            | bit(self.colon, COLON)
+            | bit(self.dash, DASH)
+            | bit(self.at, AT)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn of_avx2(w: &[u8]) -> Masks {
+        use std::arch::x86_64::*;
+        let mut m = Masks::default();
+        // SAFETY: only reached from code compiled for AVX2 on a CPU that has it
+        // (`Scanner::scan_windows_avx2`); the only memory accesses are unaligned
+        // 32-byte loads from 32-byte slices of `w`.
+        unsafe {
+            let set = |b: u8| _mm256_set1_epi8(b as i8);
+            let (dot, colon, at, minus, under) =
+                (set(b'.'), set(b':'), set(b'@'), set(b'-'), set(b'_'));
+            let (d0, d9, la, lf, lg, lz, case) = (
+                set(b'0'),
+                set(b'9'),
+                set(b'a'),
+                set(b'f'),
+                set(b'g'),
+                set(b'z'),
+                set(0x20),
+            );
+            let within = |x: __m256i, lo: __m256i, hi: __m256i| {
+                _mm256_and_si256(
+                    _mm256_cmpeq_epi8(_mm256_max_epu8(x, lo), x),
+                    _mm256_cmpeq_epi8(_mm256_min_epu8(x, hi), x),
+                )
+            };
+            let bits = |v: __m256i| u64::from(_mm256_movemask_epi8(v) as u32);
+            for k in 0..2 {
+                let x = _mm256_loadu_si256(w[k * 32..k * 32 + 32].as_ptr().cast());
+                let y = _mm256_or_si256(x, case);
+                let v_dot = _mm256_cmpeq_epi8(x, dot);
+                let v_colon = _mm256_cmpeq_epi8(x, colon);
+                let v_at = _mm256_cmpeq_epi8(x, at);
+                let v_dash =
+                    _mm256_or_si256(_mm256_cmpeq_epi8(x, minus), _mm256_cmpeq_epi8(x, under));
+                let v_digit = within(x, d0, d9);
+                let v_hexl = within(y, la, lf);
+                let v_alpha = within(y, lg, lz);
+                let sh = k * 32;
+                m.dot |= bits(v_dot) << sh;
+                m.colon |= bits(v_colon) << sh;
+                m.at |= bits(v_at) << sh;
+                m.dash |= bits(v_dash) << sh;
+                m.digit |= bits(v_digit) << sh;
+                m.hexl |= bits(v_hexl) << sh;
+                m.alpha |= bits(v_alpha) << sh;
+            }
+        }
+        m.spec = m.dot | m.colon | m.at;
+        m.tok = m.spec | m.dash | m.digit | m.hexl | m.alpha;
+        m.hex16 = hex16_of(m.digit | m.hexl);
+        m
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn of_sse2(w: &[u8]) -> Masks {
+        use std::arch::x86_64::*;
+        let mut m = Masks::default();
+        // SAFETY: SSE2 is part of the x86_64 baseline, and the only memory accesses
+        // are unaligned 16-byte loads from 16-byte slices of `w`.
+        unsafe {
+            let set = |b: u8| _mm_set1_epi8(b as i8);
+            let (dot, colon, at, minus, under) =
+                (set(b'.'), set(b':'), set(b'@'), set(b'-'), set(b'_'));
+            let (d0, d9, la, lf, lg, lz, case) = (
+                set(b'0'),
+                set(b'9'),
+                set(b'a'),
+                set(b'f'),
+                set(b'g'),
+                set(b'z'),
+                set(0x20),
+            );
+            let within = |x: __m128i, lo: __m128i, hi: __m128i| {
+                _mm_and_si128(
+                    _mm_cmpeq_epi8(_mm_max_epu8(x, lo), x),
+                    _mm_cmpeq_epi8(_mm_min_epu8(x, hi), x),
+                )
+            };
+            let bits = |v: __m128i| u64::from(_mm_movemask_epi8(v) as u16);
+            for k in 0..4 {
+                let x = _mm_loadu_si128(w[k * 16..k * 16 + 16].as_ptr().cast());
+                let y = _mm_or_si128(x, case);
+                let v_dot = _mm_cmpeq_epi8(x, dot);
+                let v_colon = _mm_cmpeq_epi8(x, colon);
+                let v_at = _mm_cmpeq_epi8(x, at);
+                let v_dash = _mm_or_si128(_mm_cmpeq_epi8(x, minus), _mm_cmpeq_epi8(x, under));
+                let v_digit = within(x, d0, d9);
+                let v_hexl = within(y, la, lf);
+                let v_alpha = within(y, lg, lz);
+                let v_tok = _mm_or_si128(
+                    _mm_or_si128(_mm_or_si128(v_dot, v_colon), _mm_or_si128(v_at, v_dash)),
+                    _mm_or_si128(v_digit, _mm_or_si128(v_hexl, v_alpha)),
+                );
+                let sh = k * 16;
+                m.dot |= bits(v_dot) << sh;
+                m.colon |= bits(v_colon) << sh;
+                m.at |= bits(v_at) << sh;
+                m.dash |= bits(v_dash) << sh;
+                m.digit |= bits(v_digit) << sh;
+                m.hexl |= bits(v_hexl) << sh;
+                m.alpha |= bits(v_alpha) << sh;
+                m.tok |= bits(v_tok) << sh;
+                if _mm_movemask_epi8(_mm_or_si128(v_digit, v_hexl)) == 0xFFFF {
+                    m.hex16 |= 1 << sh;
+                }
+            }
+        }
+        m.spec = m.dot | m.colon | m.at;
+        m
+    }
+
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+    fn of_scalar(w: &[u8]) -> Masks {
+        let mut m = Masks::default();
+        for (i, &b) in w.iter().enumerate() {
+            let c = CLASS[b as usize];
+            let bit = 1u64 << i;
+            let on = |x: bool| if x { bit } else { 0 };
+            m.tok |= on(c != SEP);
+            m.dot |= on(c == DOT);
+            m.colon |= on(c == COLON);
+            m.at |= on(c == AT);
+            m.digit |= on(c == DIGIT);
+            m.hexl |= on(c == HEXL);
+            m.alpha |= on(c == ALPHA);
+            m.dash |= on(c == DASH);
+        }
+        for k in 0..4 {
+            if w[k * 16..k * 16 + 16].iter().all(u8::is_ascii_hexdigit) {
+                m.hex16 |= 1 << (k * 16);
+            }
+        }
+        m.spec = m.dot | m.colon | m.at;
+        m
+    }
+}
+
 /// Lower-cases a URL's scheme and host and drops a trailing `/` of an empty path.
 pub fn canonical_url(u: &str) -> String {
     let Some((scheme, rest)) = u.split_once("://") else {
@@ -355,18 +745,36 @@ fn trim(buf: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
     (s, e)
 }
 
-#[derive(Default)]
 struct Scratch {
     text: String,
     bytes: Vec<u8>,
     ids: Vec<u32>,
+    /// The current token may hold a hex run of 32 or more (false only when the
+    /// window masks prove it does not).
+    hex_run: bool,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch {
+            text: String::new(),
+            bytes: Vec::new(),
+            ids: Vec::new(),
+            hex_run: true,
+        }
+    }
 }
 
 impl Scratch {
+    /// Lower-cases a token into `text` (tokens are ASCII by construction; anything
+    /// else is taken lossily).
     fn lower(&mut self, b: &[u8]) {
         self.text.clear();
-        self.text
-            .extend(b.iter().map(|c| c.to_ascii_lowercase() as char));
+        match std::str::from_utf8(b) {
+            Ok(t) => self.text.push_str(t),
+            Err(_) => self.text.push_str(&String::from_utf8_lossy(b)),
+        }
+        self.text.make_ascii_lowercase();
     }
 }
 
@@ -400,6 +808,42 @@ mod tests {
             out.push(text[h.start..h.end].to_owned())
         });
         out
+    }
+
+    #[test]
+    fn parse_v4_exact() {
+        assert_eq!(parse_v4(b"1.2.3.4"), Some(0x0102_0304));
+        assert_eq!(parse_v4(b"255.255.255.255"), Some(u32::MAX));
+        assert_eq!(parse_v4(b"10.0.0.100"), Some(0x0a00_0064));
+        for bad in [
+            &b"256.1.1.1"[..],
+            b"1.2.3",
+            b"1.2.3.4.5",
+            b"01.2.3.4",
+            b"1.2.3.04",
+            b"1..2.3",
+            b"1.2.3.4.",
+            b".1.2.3.4",
+            b"1.2.3.1000",
+            b"1.2.3.a",
+            b"",
+        ] {
+            assert_eq!(parse_v4(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        // Agrees with std on every 1..=3-digit octet spelling.
+        for o in 0..1000u32 {
+            for t in [
+                format!("{o}.1.2.3"),
+                format!("1.2.3.{o}"),
+                format!("1.{o:02}.2.3"),
+            ] {
+                assert_eq!(
+                    parse_v4(t.as_bytes()),
+                    t.parse::<std::net::Ipv4Addr>().ok().map(u32::from),
+                    "{t}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -478,5 +922,96 @@ mod tests {
             found(&s, "from <A@Evil.com>"),
             vec!["A@Evil.com", "Evil.com"]
         );
+    }
+
+    #[test]
+    fn sse2_masks_agree_with_scalar() {
+        let mut bytes: Vec<u8> = (0..=255u8).collect();
+        bytes.extend_from_slice(b"1.2.3.4 deadbeefDEADBEEF0123456789abcdefABCDEF a@b.c x_y-z:: ");
+        while !bytes.len().is_multiple_of(64) {
+            bytes.push(b'g');
+        }
+        for w in bytes.chunks(64) {
+            assert_eq!(Masks::of::<false>(w), Masks::of_scalar(w));
+            if std::arch::is_x86_feature_detected!("avx2") {
+                assert_eq!(Masks::of_avx2(w), Masks::of_scalar(w));
+            }
+        }
+        let hex = [b'a'; 64];
+        assert_eq!(
+            Masks::of::<false>(&hex).hex16,
+            1 | 1 << 16 | 1 << 32 | 1 << 48
+        );
+    }
+
+    /// The windowed scanner against the plain tokenizer on real logs and on text made
+    /// to put tokens across window edges.
+    #[test]
+    fn fast_path_agrees_with_reference() {
+        let a6: std::net::Ipv6Addr = "fe80::1".parse().unwrap();
+        let mut iocs = vec![
+            Ioc::Ipv6(u128::from(a6)),
+            Ioc::Hash(vec![0xab; 32]),
+            Ioc::Hash(vec![0x01; 16]),
+            Ioc::Domain {
+                name: "example.com".into(),
+                subdomains: true,
+            },
+            Ioc::Email("a@b.cd".into()),
+        ];
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        let mut synth = Vec::new();
+        for pad in 0..130 {
+            synth.extend(std::iter::repeat_n(b'x', pad % 67));
+            synth.extend_from_slice(b" 10.0.0.1 ");
+            synth.extend(std::iter::repeat_n(b'-', pad % 5));
+            synth.extend_from_slice("ab".repeat(32).as_bytes());
+            synth.extend_from_slice(b" w.example.com:80 fe80::1 a@b.cd ");
+            synth.extend_from_slice("01".repeat(16).as_bytes());
+            synth.extend_from_slice(b".bin\n");
+        }
+        texts.push(synth);
+        if let Some(dir) = stormwatch_testkit::shared_data("logs/zeek/trickbot-2018-11-09") {
+            for name in ["conn.log", "dns.log", "files.log", "http.log", "ssl.log"] {
+                if let Ok(b) = std::fs::read(dir.join(name)) {
+                    texts.push(b);
+                }
+            }
+        }
+        // Every address in the texts becomes an indicator.
+        for t in &texts {
+            let mut v4 = 0usize;
+            for tok in t.split(|b| CLASS[*b as usize] == SEP) {
+                if let Some(a) = parse_v4(tok) {
+                    if v4.is_multiple_of(7) {
+                        iocs.push(Ioc::Ipv4(a));
+                    }
+                    v4 += 1;
+                }
+            }
+        }
+        iocs.push(Ioc::Ipv4(0x0a00_0001));
+        let s = set(iocs);
+        let sc = Scanner::new(&s);
+        for t in &texts {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            sc.scan(t, &mut |h| a.push((h.start, h.end, h.sources)));
+            sc.scan_reference(t, &mut |h| b.push((h.start, h.end, h.sources)));
+            assert!(!b.is_empty());
+            assert_eq!(a, b);
+            // Every split point: the same hits as a whole-buffer scan would give for
+            // each half.
+            for cut in [1, 63, 64, 65, 127, 128, 1000] {
+                if cut < t.len() {
+                    let (x, y) = t.split_at(cut);
+                    for part in [x, y] {
+                        let (mut a, mut b) = (Vec::new(), Vec::new());
+                        sc.scan(part, &mut |h| a.push((h.start, h.end)));
+                        sc.scan_reference(part, &mut |h| b.push((h.start, h.end)));
+                        assert_eq!(a, b);
+                    }
+                }
+            }
+        }
     }
 }

@@ -83,6 +83,9 @@ pub struct Options {
     pub year: i32,
     /// Longest line accepted; a longer one is an error at its offset.
     pub max_line: usize,
+    /// The input is live (stdin from `tail -f`): lines are swept as soon as they
+    /// arrive instead of waiting for a full block.
+    pub live: bool,
 }
 
 impl Default for Options {
@@ -92,6 +95,7 @@ impl Default for Options {
             respect_validity: false,
             year: 2026,
             max_line: 64 << 20,
+            live: false,
         }
     }
 }
@@ -202,7 +206,7 @@ fn emit(
 pub fn sweep(
     set: &IocSet,
     name: &str,
-    mut raw: impl Read,
+    mut raw: impl Read + Send,
     opts: &Options,
     sink: &mut dyn Sink,
 ) -> io::Result<InputReport> {
@@ -219,7 +223,8 @@ pub fn sweep(
     };
     let mut hash = Sha256::new();
     let gzip = head.starts_with(&[0x1f, 0x8b]);
-    if gzip || crate::capture::is_capture(&head) {
+    let zstd = head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
+    if gzip || zstd || crate::capture::is_capture(&head) {
         // Serial formats: hash what is read, as it is read.
         hash.update(&head);
         let mut hashing = Hashing {
@@ -231,6 +236,17 @@ pub fn sweep(
         if gzip {
             let gz = flate2::read::MultiGzDecoder::new(input);
             sweep_stream(set, name, gz, opts, sink, &mut report, "+gzip", None)?;
+        } else if zstd {
+            match zstd::stream::read::Decoder::new(input) {
+                Ok(z) => sweep_stream(set, name, z, opts, sink, &mut report, "+zstd", None)?,
+                Err(e) => {
+                    report.format = "text+zstd".into();
+                    report.error = Some(InputError {
+                        position: 0,
+                        error: format!("zstd: {e}"),
+                    });
+                }
+            }
         } else {
             sweep_capture(set, name, input, opts, sink, &mut report)?;
         }
@@ -257,7 +273,7 @@ pub fn sweep(
     Ok(report)
 }
 
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+fn read_full(r: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match r.read(&mut buf[n..]) {
@@ -270,11 +286,117 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
+/// A line-aligned block from the reader thread, or where reading stopped.
+enum Piece {
+    Block(Vec<u8>),
+    Stop(InputError),
+}
+
+/// Reads `r` into line-aligned blocks on its own thread, so that reading (and
+/// decompressing) overlaps scanning. Blocks come back through `recycle` for reuse.
+fn read_blocks(
+    mut r: impl Read,
+    opts: &Options,
+    out: std::sync::mpsc::SyncSender<Piece>,
+    recycle: std::sync::mpsc::Receiver<Vec<u8>>,
+) {
+    let mut carry: Vec<u8> = Vec::new();
+    let mut offset = 0u64; // bytes sent so far
+    let chunk = 64 << 10;
+    loop {
+        let mut b = recycle.try_recv().unwrap_or_default();
+        b.clear();
+        b.append(&mut carry);
+        let mut eof = false;
+        let mut failed: Option<io::Error> = None;
+        if opts.live {
+            // Live input: read until a read comes back short (nothing more waiting).
+            while b.len() < opts.block {
+                let at = b.len();
+                b.resize(at + chunk, 0);
+                match r.read(&mut b[at..]) {
+                    Ok(0) => {
+                        b.truncate(at);
+                        eof = true;
+                        break;
+                    }
+                    Ok(n) => {
+                        b.truncate(at + n);
+                        if n < chunk {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => b.truncate(at),
+                    Err(e) => {
+                        b.truncate(at);
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+        } else {
+            // read_to_end grows the buffer as data arrives: small inputs stay small.
+            let want = opts.block.saturating_sub(b.len()).max(1) as u64;
+            match (&mut r).take(want).read_to_end(&mut b) {
+                Ok(0) => eof = true,
+                Ok(_) => {}
+                Err(e) => failed = Some(e),
+            }
+        }
+        if let Some(e) = failed {
+            let position = offset + b.len() as u64;
+            if !b.is_empty() && out.send(Piece::Block(b)).is_err() {
+                return;
+            }
+            let _ = out.send(Piece::Stop(InputError {
+                position,
+                error: e.to_string(),
+            }));
+            return;
+        }
+        if eof {
+            if !b.is_empty() {
+                offset += b.len() as u64;
+                if out.send(Piece::Block(b)).is_err() {
+                    return;
+                }
+            }
+            let _ = offset;
+            return;
+        }
+        match memchr::memrchr(b'\n', &b) {
+            Some(nl) => {
+                carry.extend_from_slice(&b[nl + 1..]);
+                b.truncate(nl + 1);
+            }
+            None if b.len() < opts.max_line => {
+                // No line end yet: keep reading into the same line.
+                carry = b;
+                continue;
+            }
+            None => {
+                let _ = out.send(Piece::Stop(InputError {
+                    position: offset,
+                    error: format!(
+                        "a line longer than {} bytes; is this a binary file?",
+                        opts.max_line
+                    ),
+                }));
+                return;
+            }
+        }
+        offset += b.len() as u64;
+        if out.send(Piece::Block(b)).is_err() {
+            return;
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn sweep_stream(
     set: &IocSet,
     name: &str,
-    mut r: impl Read,
+    r: impl Read + Send,
     opts: &Options,
     sink: &mut dyn Sink,
     report: &mut InputReport,
@@ -282,118 +404,112 @@ fn sweep_stream(
     mut hasher: Option<&mut Sha256>,
 ) -> io::Result<()> {
     let scanner = Scanner::new(set);
-    let mut pool: Vec<Vec<u8>> = Vec::new();
     let threads = rayon::current_num_threads().max(1);
-    let mut carry: Vec<u8> = Vec::new();
+    let batch = threads * 2;
+    let mut opts = *opts;
+    opts.block = opts.block.clamp(1, opts.max_line.max(1));
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(batch);
+    let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     let mut fmt: Option<TimeFormat> = None;
     let mut line_base = 0u64;
     let mut offset_base = 0u64;
-    let mut eof = false;
-    while !eof {
-        // Read a batch of line-aligned blocks.
-        let mut blocks: Vec<Vec<u8>> = Vec::with_capacity(threads * 2);
-        while blocks.len() < threads * 2 && !eof {
-            let mut b = pool.pop().unwrap_or_default();
-            b.clear();
-            b.extend_from_slice(&carry);
-            carry.clear();
-            let start = b.len();
-            // read_to_end grows the buffer as data arrives: small inputs stay small.
-            let n = match (&mut r).take(opts.block as u64).read_to_end(&mut b) {
-                Ok(n) => n,
-                Err(e) => {
-                    b.truncate(start);
-                    report.error = Some(InputError {
-                        position: offset_base
-                            + blocks.iter().map(|x| x.len() as u64).sum::<u64>()
-                            + start as u64,
-                        error: e.to_string(),
-                    });
-                    eof = true;
-                    if !b.is_empty() {
-                        blocks.push(b);
+    std::thread::scope(|scope| -> io::Result<()> {
+        let reader_opts = opts;
+        scope.spawn(move || read_blocks(r, &reader_opts, tx, back_rx));
+        let mut done = false;
+        while !done {
+            // A batch: wait for one block, then take what else is ready.
+            let mut blocks: Vec<Vec<u8>> = Vec::with_capacity(batch);
+            let mut stop: Option<InputError> = None;
+            match rx.recv() {
+                Ok(Piece::Block(b)) => blocks.push(b),
+                Ok(Piece::Stop(e)) => stop = Some(e),
+                Err(_) => done = true,
+            }
+            while stop.is_none() && !done && blocks.len() < batch {
+                let next = if opts.live {
+                    match rx.try_recv() {
+                        Ok(p) => Some(p),
+                        Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                        Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
                     }
-                    break;
+                } else {
+                    rx.recv().ok()
+                };
+                match next {
+                    Some(Piece::Block(b)) => blocks.push(b),
+                    Some(Piece::Stop(e)) => stop = Some(e),
+                    None => done = true,
                 }
-            };
-            if n == 0 {
-                eof = true;
-            } else if let Some(nl) = memchr::memrchr(b'\n', &b) {
-                carry.extend_from_slice(&b[nl + 1..]);
-                b.truncate(nl + 1);
-            } else if b.len() < opts.max_line {
-                carry = b;
-                continue;
-            } else {
-                report.error = Some(InputError {
-                    position: offset_base + blocks.iter().map(|x| x.len() as u64).sum::<u64>(),
-                    error: format!(
-                        "a line longer than {} bytes; is this a binary file?",
-                        opts.max_line
-                    ),
-                });
-                eof = true;
-                b.clear();
             }
-            if !b.is_empty() {
-                blocks.push(b);
-            }
-        }
-        if eof && !carry.is_empty() {
-            blocks.push(std::mem::take(&mut carry));
-        }
-        if blocks.is_empty() {
-            break;
-        }
-        if fmt.is_none() {
-            if let Some(nul) = memchr::memchr(0, &blocks[0]) {
-                report.error = Some(InputError {
-                    position: nul as u64,
-                    error: "binary data (a NUL byte), not a text log, JSON, CSV, gzip or packet capture".into(),
-                });
-                report.format = "binary".into();
-                return Ok(());
-            }
-        }
-        let f = *fmt.get_or_insert_with(|| time::detect_format(&blocks[0]));
-        let (results, ()) = rayon::join(
-            || {
-                blocks
-                    .par_iter()
-                    .map(|b| scan_block(&scanner, b, f, opts.year))
-                    .collect::<Vec<BlockHits>>()
-            },
-            || {
-                if let Some(h) = hasher.as_deref_mut() {
-                    for b in &blocks {
-                        h.update(b);
+            if fmt.is_none() {
+                if let Some(first) = blocks.first() {
+                    if let Some(nul) = memchr::memchr(0, first) {
+                        report.error = Some(InputError {
+                            position: nul as u64,
+                            error: "binary data (a NUL byte), not a text log, JSON, CSV, gzip, zstd or packet capture".into(),
+                        });
+                        report.format = "binary".into();
+                        if let Some(h) = hasher.as_deref_mut() {
+                            for b in &blocks {
+                                h.update(b);
+                                report.bytes += b.len() as u64;
+                            }
+                        }
+                        drop(rx);
+                        return Ok(());
                     }
+                    fmt = Some(time::detect_format(first));
                 }
-            },
-        );
-        if hasher.is_some() {
-            report.bytes += blocks.iter().map(|b| b.len() as u64).sum::<u64>();
-        }
-        for (b, res) in blocks.iter().zip(results) {
-            for (hit, line, t) in &res.hits {
-                report.matches += emit(
-                    set,
-                    name,
-                    &b[hit.start..hit.end],
-                    hit,
-                    Some(line_base + line + 1),
-                    None,
-                    offset_base + hit.start as u64,
-                    *t,
-                    opts,
-                    sink,
-                )?;
             }
-            line_base += res.newlines;
-            offset_base += b.len() as u64;
+            if let Some(f) = fmt {
+                let (results, ()) = rayon::join(
+                    || {
+                        blocks
+                            .par_iter()
+                            .map(|b| scan_block(&scanner, b, f, opts.year))
+                            .collect::<Vec<BlockHits>>()
+                    },
+                    || {
+                        if let Some(h) = hasher.as_deref_mut() {
+                            for b in &blocks {
+                                h.update(b);
+                            }
+                        }
+                    },
+                );
+                if hasher.is_some() {
+                    report.bytes += blocks.iter().map(|b| b.len() as u64).sum::<u64>();
+                }
+                for (b, res) in blocks.iter().zip(results) {
+                    for (hit, line, t) in &res.hits {
+                        report.matches += emit(
+                            set,
+                            name,
+                            &b[hit.start..hit.end],
+                            hit,
+                            Some(line_base + line + 1),
+                            None,
+                            offset_base + hit.start as u64,
+                            *t,
+                            &opts,
+                            sink,
+                        )?;
+                    }
+                    line_base += res.newlines;
+                    offset_base += b.len() as u64;
+                }
+            }
+            for b in blocks {
+                let _ = back_tx.send(b);
+            }
+            if let Some(e) = stop {
+                report.error = Some(e);
+                done = true;
+            }
         }
-        pool.extend(blocks);
-    }
+        Ok(())
+    })?;
     report.format = format!("{}{suffix}", fmt.map_or("text", TimeFormat::name));
     Ok(())
 }

@@ -175,8 +175,9 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         ])?;
     }
     for (path, display) in files {
-        let reader: Box<dyn std::io::Read> = if path.as_os_str() == "-" {
-            Box::new(std::io::stdin().lock())
+        let live = path.as_os_str() == "-";
+        let reader: Box<dyn std::io::Read + Send> = if live {
+            Box::new(std::io::stdin())
         } else {
             match std::fs::File::open(&path) {
                 Ok(f) => Box::new(f),
@@ -277,7 +278,8 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
             }
             Ok(())
         };
-        let rep = sweep::sweep(&set, &display, reader, &opts, &mut sink)?;
+        let file_opts = sweep::Options { live, ..opts };
+        let rep = sweep::sweep(&set, &display, reader, &file_opts, &mut sink)?;
         if let Some(e) = &rep.error {
             errors.push(HuntError {
                 file: display.clone(),

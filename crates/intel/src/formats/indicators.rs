@@ -201,6 +201,17 @@ pub fn refang(s: &str) -> String {
     let mut out = String::with_capacity(t.len());
     let mut i = 0;
     while i < b.len() {
+        // Every defang token starts with one of these: copy runs without them whole.
+        if !matches!(b[i], b'[' | b'(' | b'{' | b'\\') {
+            let run = b[i..]
+                .iter()
+                .position(|c| matches!(c, b'[' | b'(' | b'{' | b'\\'))
+                .map_or(b.len(), |k| i + k);
+            // `run` stops at an ASCII byte or the end: a char boundary.
+            out.push_str(&t[i..run]);
+            i = run;
+            continue;
+        }
         let tok = DEFANG.iter().find(|(tok, _)| {
             b.get(i..i + tok.len())
                 .is_some_and(|w| w.eq_ignore_ascii_case(tok.as_bytes()))
@@ -218,9 +229,12 @@ pub fn refang(s: &str) -> String {
             None => break,
         }
     }
-    let lower = out.to_ascii_lowercase();
     for (bad, good) in [("hxxps:", "https:"), ("hxxp:", "http:"), ("fxp:", "ftp:")] {
-        if lower.starts_with(bad) {
+        if out
+            .as_bytes()
+            .get(..bad.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(bad.as_bytes()))
+        {
             out.replace_range(..bad.len(), good);
             break;
         }
