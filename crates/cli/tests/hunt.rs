@@ -362,3 +362,83 @@ fn packet_captures_report_packets() {
     assert!(s[0]["description"].as_str().unwrap().contains("sha256:"));
     assert_eq!(v["inputs"][1]["format"], "csv");
 }
+
+#[test]
+fn zstd_inputs_and_truncated_zstd() {
+    let (v4, _, _) = advisory_values();
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("a\nb {v4} c\n").repeat(1000);
+    let z = zstd::encode_all(text.as_bytes(), 3).unwrap();
+    let good = dir.path().join("flows.log.zst");
+    std::fs::write(&good, &z).unwrap();
+    let trunc = dir.path().join("trunc.zst");
+    std::fs::write(&trunc, &z[..z.len() / 2]).unwrap();
+    let out = sw(dir.path())
+        .args(["--format", "json", "hunt"])
+        .arg(&good)
+        .arg(&trunc)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "the truncated file is an error");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m: Vec<&Value> = v["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["file"].as_str().unwrap().ends_with("flows.log.zst"))
+        .collect();
+    assert_eq!(m.len(), 1000);
+    assert_eq!(m[0]["line"], 2);
+    assert_eq!(m[999]["line"], 2000);
+    assert_eq!(m[0]["offset"], 4, "offsets are in the decompressed stream");
+    assert_eq!(v["inputs"][0]["format"], "text+zstd");
+    assert_eq!(v["inputs"][0]["bytes"], z.len() as u64, "bytes as stored");
+    let errs = v["errors"].as_array().unwrap();
+    assert!(
+        errs.iter()
+            .any(|e| e["file"].as_str().unwrap().ends_with("trunc.zst")),
+        "{errs:#?}"
+    );
+}
+
+/// `tail -f log | stormwatch hunt -`: a match is printed while the input is still
+/// open, not when a block fills or the input ends.
+#[test]
+fn live_stdin_reports_lines_as_they_arrive() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let (v4, _, _) = advisory_values();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("stormwatch");
+    let mut child = std::process::Command::new(bin)
+        .env_remove("STORMWATCH_DB")
+        .arg("--db")
+        .arg(dir.path().join("kb.db"))
+        .args(["--format", "jsonl", "-q", "hunt", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("Jan  2 03:04:05 r1 sshd: from {v4}\n").as_bytes())
+        .unwrap();
+    stdin.flush().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("no record while stdin is still open");
+    let rec: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(rec["file"], "-");
+    assert_eq!(rec["line"], 1);
+    assert_eq!(rec["canonical"], v4.as_str());
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}
