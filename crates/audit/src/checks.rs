@@ -94,11 +94,18 @@ fn acl_source_external(entry: &str) -> Option<(bool, String)> {
 }
 
 /// Runs every configuration check.
-pub fn run(cfg: &Config, d: &Device, iocs: &IocSet) -> Vec<Hit> {
+/// `show` keeps secrets in messages (`--show-secrets`).
+pub fn run(cfg: &Config, d: &Device, iocs: &IocSet, show: bool) -> Vec<Hit> {
     let mut hits = Vec::new();
     let dl = cfg.dialect;
     let junos = dl.is_junos();
-    let red = |t: &str| redact::redact(t, junos);
+    let red = |t: &str| {
+        if show {
+            t.to_owned()
+        } else {
+            redact::redact(t, junos)
+        }
+    };
 
     // --- services -------------------------------------------------------------
     for s in &d.services {

@@ -156,8 +156,15 @@ fn protective(t: &str) -> bool {
 
 /// Diffs `cur` against `base`. `cur_hits` are the checks' hits on `cur` (used to rate
 /// added and changed lines).
-pub fn diff(cur: &Config, base: &Config, cur_hits: &[Hit]) -> Vec<Change> {
+pub fn diff(cur: &Config, base: &Config, cur_hits: &[Hit], show: bool) -> Vec<Change> {
     let junos = cur.dialect.is_junos();
+    let red = |t: &str| {
+        if show {
+            t.to_owned()
+        } else {
+            redact::redact(t, junos)
+        }
+    };
     let ck = keyed(cur);
     let bk = keyed(base);
     let mut base_count: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -261,7 +268,7 @@ pub fn diff(cur: &Config, base: &Config, cur_hits: &[Hit]) -> Vec<Change> {
                 let under = if a.parent_key.is_empty() || junos {
                     String::new()
                 } else {
-                    format!(" under `{}`", redact::redact(&a.parent_key, junos))
+                    format!(" under `{}`", red(&a.parent_key))
                 };
                 let why = if rules.is_empty() {
                     String::new()
@@ -278,8 +285,8 @@ pub fn diff(cur: &Config, base: &Config, cur_hits: &[Hit]) -> Vec<Change> {
                             "AUD202",
                             format!(
                                 "changed{under}: `{}` was `{}`{why}",
-                                redact::redact(&l.text, junos),
-                                redact::redact(&bl.text, junos)
+                                red(&l.text),
+                                red(&bl.text)
                             ),
                             Some(bl.no),
                         )
@@ -294,7 +301,7 @@ pub fn diff(cur: &Config, base: &Config, cur_hits: &[Hit]) -> Vec<Change> {
                         }
                         (
                             "AUD200",
-                            format!("added{under}: `{}`{why}", redact::redact(&l.text, junos)),
+                            format!("added{under}: `{}`{why}", red(&l.text)),
                             None,
                         )
                     }
@@ -323,13 +330,13 @@ pub fn diff(cur: &Config, base: &Config, cur_hits: &[Hit]) -> Vec<Change> {
                 let under = if r.parent_key.is_empty() || junos {
                     String::new()
                 } else {
-                    format!(" from `{}`", redact::redact(&r.parent_key, junos))
+                    format!(" from `{}`", red(&r.parent_key))
                 };
                 out.push(Change {
                     hit: Hit {
                         rule: "AUD201",
                         line: cur_parent_line(&r.parent_key),
-                        message: format!("removed{under}: `{}`", redact::redact(&bl.text, junos)),
+                        message: format!("removed{under}: `{}`", red(&bl.text)),
                         severity: Some(sev),
                         technique: None,
                     },
@@ -354,7 +361,7 @@ mod tests {
         let cur = "hostname r\ntacacs-server host 45.61.1.1\ninterface Gi0/0\n description up\naccess-list 20 permit 45.61.1.1\nline vty 0 4\n";
         let b = Config::parse(base, Dialect::Ios);
         let c = Config::parse(cur, Dialect::Ios);
-        let ch = diff(&c, &b, &[]);
+        let ch = diff(&c, &b, &[], false);
         let got: Vec<(&str, u32, Option<u32>, Severity)> = ch
             .iter()
             .map(|c| {

@@ -191,12 +191,35 @@ pub struct FileAudit {
     pub warnings: Vec<String>,
 }
 
-/// Audits a parsed configuration.
-pub fn audit_config(file: &str, cfg: &Config, iocs: &IocSet) -> FileAudit {
+/// Audit options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Keep secrets in messages (`--show-secrets`).
+    pub show_secrets: bool,
+}
+
+/// The checks' hits on a parsed configuration.
+pub fn hits(cfg: &Config, iocs: &IocSet, opts: Options) -> (model::Device, Vec<checks::Hit>) {
     let dev = model::Device::build(cfg);
-    let mut hits = checks::run(cfg, &dev, iocs);
+    let mut hits = checks::run(cfg, &dev, iocs, opts.show_secrets);
     hits.extend(exposure::config_hits(cfg, &dev));
     hits.sort_by(|a, b| a.line.cmp(&b.line).then(a.rule.cmp(b.rule)));
+    (dev, hits)
+}
+
+/// Audits a parsed configuration.
+pub fn audit_config(file: &str, cfg: &Config, iocs: &IocSet, opts: Options) -> FileAudit {
+    let (dev, hits) = hits(cfg, iocs, opts);
+    audit_from_hits(file, cfg, &dev, &hits)
+}
+
+/// The file result for hits already computed.
+pub fn audit_from_hits(
+    file: &str,
+    cfg: &Config,
+    dev: &model::Device,
+    hits: &[checks::Hit],
+) -> FileAudit {
     let host = dev.hostname.as_deref();
     FileAudit {
         file: file.to_owned(),
@@ -217,10 +240,11 @@ pub fn audit_bytes(
     bytes: &[u8],
     iocs: &IocSet,
     max_bytes: u64,
+    opts: Options,
 ) -> Result<FileAudit, Rejected> {
     let p = prepare(bytes, max_bytes)?;
     let cfg = Config::parse(&p.text, p.dialect);
-    let mut a = audit_config(file, &cfg, iocs);
+    let mut a = audit_config(file, &cfg, iocs, opts);
     if p.lossy {
         a.warnings.push("invalid UTF-8 replaced by U+FFFD".into());
     }

@@ -73,7 +73,7 @@ fn every_cisco_and_juniper_file_parses() {
         let Ok(bytes) = std::fs::read(&f) else {
             continue;
         };
-        match audit_bytes(&rel, &bytes, &set, DEFAULT_MAX_BYTES) {
+        match audit_bytes(&rel, &bytes, &set, DEFAULT_MAX_BYTES, Default::default()) {
             Ok(a) => {
                 parsed += 1;
                 let expect: &[&str] = if rel.contains("/juniper/")
