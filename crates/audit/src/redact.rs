@@ -201,6 +201,12 @@ pub fn find(t: &str, junos: bool) -> Vec<Secret> {
                 j += 1;
                 ty = None;
             }
+            // IOS XR: `password encrypted X` (type 7 style), `password clear X`.
+            let mut xr = None;
+            if ty.is_none() && matches!(w(j), "encrypted" | "clear") && !w(j + 1).is_empty() {
+                xr = Some(w(j) == "encrypted");
+                j += 1;
+            }
             let v = w(j);
             if v.is_empty() || STOP.contains(&v) || (k == "key" && ty.is_none() && v.len() <= 2) {
                 i = j.max(i + 1);
@@ -209,6 +215,8 @@ pub fn find(t: &str, junos: bool) -> Vec<Secret> {
             let after = w(j + 1);
             let raw = unquote(v);
             let strength = match ty {
+                _ if xr == Some(true) => Strength::Reversible,
+                _ if xr == Some(false) => Strength::Plain,
                 Some("7") => Strength::Reversible,
                 Some("4") => Strength::Weak,
                 Some("5") if raw.starts_with("$1$") || !raw.starts_with('$') => Strength::Weak,
