@@ -43,6 +43,8 @@ enum Command {
     Intel(cmd::intel::Args),
     Actor(cmd::actor::Args),
     Hunt(cmd::hunt::Args),
+    Audit(cmd::audit::Args),
+    Exposure(cmd::exposure::Args),
 }
 
 impl Command {
@@ -51,6 +53,7 @@ impl Command {
     fn extra_formats(&self) -> &'static [Format] {
         match self {
             Command::Actor(_) => &[Format::Navigator],
+            Command::Audit(_) => &[Format::Sarif],
             _ => &[],
         }
     }
@@ -80,6 +83,8 @@ fn main() -> ExitCode {
         Command::Intel(a) => cmd::intel::run(&cli.global, a),
         Command::Actor(a) => cmd::actor::run(&cli.global, a),
         Command::Hunt(a) => cmd::hunt::run(&cli.global, a),
+        Command::Audit(a) => cmd::audit::run(&cli.global, a),
+        Command::Exposure(a) => cmd::exposure::run(&cli.global, a),
     };
     global::finish(result)
 }

@@ -2,7 +2,9 @@
 //! `stormwatch_report`.
 
 pub mod actor;
+pub mod audit;
 pub mod export;
+pub mod exposure;
 pub mod hunt;
 pub mod import;
 pub mod intel;
