@@ -348,7 +348,14 @@ fn cisco_command(facility: &str, mnemonic: &str, msg: &str) -> Option<(Option<St
 
 /// Parses a TACACS+ accounting record; `None` when the line is not one.
 pub fn parse_tacacs(line: &str, year: i32) -> Option<Parsed> {
-    if !(line.contains("cmd=") || line.contains("task_id=") || line.contains("service=shell")) {
+    // tac_plus writes tab-separated fields, the attribute-value pairs each in its own.
+    let kv_field = |t: &str| {
+        let t = t.trim();
+        t.starts_with("cmd=") || t.starts_with("task_id=") || t.starts_with("service=")
+    };
+    let tabbed = line.contains('\t') && line.split('\t').any(kv_field);
+    let spaced = !line.contains('\t') && line.contains("task_id=") && line.contains(" cmd=");
+    if !tabbed && !spaced {
         return None;
     }
     let mut fields: Vec<(&'static str, String)> = Vec::new();
@@ -503,5 +510,10 @@ mod tests {
         assert_eq!(field(&p, "command"), Some("monitor capture CAP start"));
         assert_eq!(p.full.as_deref(), Some("monitor capture CAP start"));
         assert!(parse_tacacs("plain text line", 2026).is_none());
+        assert!(parse_tacacs(
+            "rshd[93991]: root@192.168.1.1 as root: cmd='rcp -t x'",
+            2026
+        )
+        .is_none());
     }
 }
