@@ -108,6 +108,10 @@ pub struct Slots {
     resp_port: u16,
     proto: u16,
     service: Option<u16>,
+    /// nfdump: source port and TCP flags (one-way flows need both to tell requests
+    /// from replies and scan probes).
+    orig_port: Option<u16>,
+    flags: Option<u16>,
 }
 
 /// Asks `g` to read the flow fields of `src`, if it is a flow source.
@@ -119,6 +123,8 @@ pub fn want(src: &Source, g: &mut Group) -> Option<Slots> {
             resp_port: g.want("id.resp_p"),
             proto: g.want("proto"),
             service: Some(g.want("service")),
+            orig_port: None,
+            flags: None,
         }),
         ("nfdump", "flow") => Some(Slots {
             orig: g.want("sa"),
@@ -126,6 +132,8 @@ pub fn want(src: &Source, g: &mut Group) -> Option<Slots> {
             resp_port: g.want("dp"),
             proto: g.want("pr"),
             service: None,
+            orig_port: Some(g.want("sp")),
+            flags: Some(g.want("flg")),
         }),
         _ => None,
     }
@@ -155,7 +163,18 @@ pub fn check(det: &Detector, src: &Source, _g: &Group, rec: &Rec, hits: &mut Vec
         .service
         .map(|s| get(s).to_ascii_lowercase())
         .unwrap_or_default();
-    let tcp = proto == "tcp" || proto == "6";
+    let mut tcp = proto == "tcp" || proto == "6";
+    if tcp {
+        // One-way flows (nfdump): a reply from a well-known port, or a probe that never
+        // saw an ACK (a scan), is not a connection to the destination port.
+        let reply = slots
+            .orig_port
+            .is_some_and(|s| get(s).trim().parse::<u32>().is_ok_and(|p| p < 1024));
+        let unacked = slots.flags.is_some_and(|s| !get(s).contains('A'));
+        if reply || unacked {
+            tcp = false;
+        }
+    }
     let udp = proto == "udp" || proto == "17";
     // SSH on an advisory-shaped port.
     if tcp && ssh_shaped(port) {

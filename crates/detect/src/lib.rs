@@ -239,6 +239,13 @@ impl Detector {
         }
     }
 
+    /// Turns the flow heuristics off (`--no-builtin`).
+    pub fn without_flows(mut self) -> Detector {
+        self.flow_slots.clear();
+        self.groups.retain(|_, g| !g.is_empty());
+        self
+    }
+
     /// The group for a record source: its own, else its product's catch-all.
     pub fn group(&self, src: &Source) -> Option<&Group> {
         self.groups.get(src).or_else(|| {

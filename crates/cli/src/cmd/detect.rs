@@ -148,7 +148,10 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         })?),
     };
     let extra: Vec<Source> = logsource.iter().cloned().collect();
-    let det = Detector::new(rules, site, &extra);
+    let mut det = Detector::new(rules, site, &extra);
+    if a.no_builtin {
+        det = det.without_flows();
+    }
     if a.no_builtin && a.rules.is_empty() {
         bail!("no rules: give --rules DIR, or drop --no-builtin");
     }
