@@ -127,29 +127,45 @@ def quote(name):
     return '"' + name.replace('"', '""') + '"'
 
 
+def table_name(zpath):
+    return "zeek_" + re.sub(r"[^A-Za-z0-9_]", "_", zpath or "unknown")
+
+
 def load(con, log_files):
+    """Streams the records into one table per Zeek path (columns added as seen)."""
     tables = {}
+    batch = {}
+
+    def flush():
+        for (name, cols), rows in batch.items():
+            names = ", ".join(quote(c) for c in ("sw_file", "sw_line", "fulltext") + cols)
+            marks = ", ".join("?" * (len(cols) + 3))
+            con.executemany(f"INSERT INTO {quote(name)} ({names}) VALUES ({marks})", rows)
+        batch.clear()
+
+    pending = 0
     for path in log_files:
         for zpath, n, fields, full in records(path):
-            t = tables.setdefault(zpath, {"cols": {}, "rows": []})
-            for k in fields:
-                t["cols"].setdefault(k, None)
-            t["rows"].append((path, n, full, fields))
-    for zpath, t in tables.items():
-        name = "zeek_" + re.sub(r"[^A-Za-z0-9_]", "_", zpath or "unknown")
-        cols = ["sw_file", "sw_line", "fulltext"] + list(t["cols"])
-        con.execute(
-            f"CREATE TABLE {quote(name)} ("
-            + ", ".join(f"{quote(c)} TEXT COLLATE NOCASE" for c in cols)
-            + ")"
-        )
-        rows = [
-            [p, str(n), full] + [f.get(c) for c in t["cols"]] for p, n, full, f in t["rows"]
-        ]
-        con.executemany(
-            f"INSERT INTO {quote(name)} VALUES ({', '.join('?' * len(cols))})", rows
-        )
-    return {z: "zeek_" + re.sub(r"[^A-Za-z0-9_]", "_", z or "unknown") for z in tables}
+            name = table_name(zpath)
+            cols = tables.get(name)
+            if cols is None:
+                con.execute(
+                    f"CREATE TABLE {quote(name)} (sw_file TEXT, sw_line TEXT, fulltext TEXT COLLATE NOCASE)"
+                )
+                cols = tables[name] = set()
+            new = [k for k in fields if k.lower() not in cols]
+            if new:
+                flush()
+                for k in new:
+                    con.execute(f"ALTER TABLE {quote(name)} ADD COLUMN {quote(k)} TEXT COLLATE NOCASE")
+                    cols.add(k.lower())
+            batch.setdefault((name, tuple(fields)), []).append([path, str(n), full, *fields.values()])
+            pending += 1
+            if pending >= 20000:
+                flush()
+                pending = 0
+    flush()
+    return {z[len("zeek_"):]: z for z in tables}
 
 
 def regexp(p, v):
@@ -235,7 +251,8 @@ def main():
             result[rid] = {"file": rf, "matches": sorted(matched)}
     t_query = time.monotonic() - t1
     if a.bench:
-        json.dump({"load_seconds": t_load, "query_seconds": t_query, "rules": len(result)}, sys.stdout)
+        total = sum(len(r["matches"]) for r in result.values())
+        json.dump({"load_seconds": t_load, "query_seconds": t_query, "rules": len(result), "matches": total}, sys.stdout)
     else:
         json.dump({"rules": result, "errors": errors}, sys.stdout)
     sys.stdout.write("\n")
