@@ -45,6 +45,7 @@ enum Command {
     Hunt(cmd::hunt::Args),
     Audit(cmd::audit::Args),
     Exposure(cmd::exposure::Args),
+    Detect(cmd::detect::Args),
 }
 
 impl Command {
@@ -85,6 +86,7 @@ fn main() -> ExitCode {
         Command::Hunt(a) => cmd::hunt::run(&cli.global, a),
         Command::Audit(a) => cmd::audit::run(&cli.global, a),
         Command::Exposure(a) => cmd::exposure::run(&cli.global, a),
+        Command::Detect(a) => cmd::detect::run(&cli.global, a),
     };
     global::finish(result)
 }

@@ -12,6 +12,7 @@ pub mod indicators;
 pub mod iocs;
 pub mod pattern;
 pub mod pcap;
+pub mod records;
 pub mod scan;
 pub mod sweep;
 pub mod time;

@@ -101,10 +101,10 @@ impl Default for Options {
 }
 
 /// Hashes what is read through it.
-struct Hashing<R> {
-    inner: R,
-    hash: Sha256,
-    bytes: u64,
+pub(crate) struct Hashing<R> {
+    pub(crate) inner: R,
+    pub(crate) hash: Sha256,
+    pub(crate) bytes: u64,
 }
 
 impl<R: Read> Read for Hashing<R> {
@@ -273,7 +273,7 @@ pub fn sweep(
     Ok(report)
 }
 
-fn read_full(r: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_full(r: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match r.read(&mut buf[n..]) {

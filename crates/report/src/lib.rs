@@ -7,6 +7,7 @@
 
 pub mod actor;
 pub mod audit;
+pub mod detect;
 
 use serde::Serialize;
 use std::io::{self, Write};

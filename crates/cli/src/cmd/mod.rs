@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod audit;
+pub mod detect;
 pub mod export;
 pub mod exposure;
 pub mod hunt;

@@ -1,0 +1,461 @@
+//! `stormwatch detect`: Sigma rules (SigmaHQ-style `--rules` plus the built-in rules)
+//! and flow heuristics over device logs, AAA accounting, Zeek logs and flows.
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::global::{Exit, Global};
+use stormwatch_detect::{input::Detection, Detector, Skipped, Source};
+use stormwatch_hunt::sweep::InputReport;
+use stormwatch_report::detect::{self as render, Record, RuleSummary};
+use stormwatch_report::Format;
+
+/// Run Sigma rules and the built-in AA25-239A behaviour rules over logs.
+///
+/// Inputs: Zeek TSV and JSON logs (logsource from #path/_path), JSON lines, nfdump CSV,
+/// Cisco IOS/IOS XE/NX-OS/IOS XR and Junos syslog (bare, RFC 3164 or RFC 5424), TACACS+
+/// accounting (tac_plus); gzip by content. Rules that cannot be evaluated are listed
+/// with the reason. Exit 0 nothing found, 1 detections, 2 when an input or a record
+/// failed (the rest still ran and was reported) or on a usage error.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Files or directories to scan ("-" reads stdin)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Directory (or file) of Sigma rules, searched recursively for .yml/.yaml (repeatable)
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Do not run the built-in rules and flow heuristics
+    #[arg(long)]
+    pub no_builtin: bool,
+    /// Logsource of inputs whose format does not say (PRODUCT[/SERVICE], e.g. linux/sshd)
+    #[arg(long, value_name = "P[/S]")]
+    pub logsource: Option<String>,
+    /// Site file (TOML: aaa_servers, management_subnets, tunnel_peers, ssh_ports)
+    #[arg(long, value_name = "FILE")]
+    pub site: Option<PathBuf>,
+    /// Year for timestamps without one (RFC 3164 syslog); default: the current year
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Longest line accepted; a longer one stops that input with an error
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub max_line_bytes: usize,
+    /// Record a STIX sighting per rule that fired, linked to an indicator (pattern_type sigma)
+    #[arg(long)]
+    pub record: bool,
+    /// Write the JSON summary here (useful with --format jsonl)
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct DetectError {
+    file: String,
+    line: Option<u64>,
+    position: Option<u64>,
+    error: String,
+}
+
+#[derive(Serialize)]
+struct Warning {
+    rule: String,
+    file: String,
+    field: String,
+    source: String,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct InputInfo<'a> {
+    #[serde(flatten)]
+    report: &'a InputReport,
+    records: u64,
+    sources: BTreeMap<String, u64>,
+}
+
+fn year_now() -> i32 {
+    stormwatch_model::Timestamp::now().to_string()[..4]
+        .parse()
+        .unwrap_or(2026)
+}
+
+fn collect_inputs(paths: &[PathBuf], errors: &mut Vec<DetectError>) -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" || !p.is_dir() {
+            files.push((p.clone(), p.display().to_string()));
+            continue;
+        }
+        let mut found = Vec::new();
+        for e in walkdir::WalkDir::new(p).follow_links(true) {
+            match e {
+                Ok(e) if e.file_type().is_file() => found.push(e.into_path()),
+                Ok(_) => {}
+                Err(err) => errors.push(DetectError {
+                    file: err
+                        .path()
+                        .map_or_else(|| p.display().to_string(), |x| x.display().to_string()),
+                    line: None,
+                    position: None,
+                    error: err.to_string(),
+                }),
+            }
+        }
+        found.sort();
+        files.extend(found.into_iter().map(|f| {
+            let d = f.display().to_string();
+            (f, d)
+        }));
+    }
+    files
+}
+
+pub fn run(g: &Global, a: &Args) -> Result<Exit> {
+    let mut rules = Vec::new();
+    let mut skipped: Vec<Skipped> = Vec::new();
+    for dir in &a.rules {
+        if !dir.exists() {
+            bail!(
+                "--rules {}: no such file or directory; give a folder of Sigma .yml rules",
+                dir.display()
+            );
+        }
+        let (r, s) = stormwatch_detect::load_rules(dir);
+        rules.extend(r);
+        skipped.extend(s);
+    }
+    if !a.no_builtin {
+        rules.extend(stormwatch_detect::builtin_rules());
+    }
+    let site = match &a.site {
+        None => None,
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("--site {}: cannot read", p.display()))?;
+            Some(stormwatch_detect::Site::parse(&text).map_err(|e| {
+                anyhow::anyhow!("--site {}: {e} (see docs/CLI.md, detect)", p.display())
+            })?)
+        }
+    };
+    let logsource = match &a.logsource {
+        None => None,
+        Some(s) => Some(Source::parse(s).with_context(|| {
+            format!("--logsource {s:?}: give PRODUCT[/SERVICE], e.g. cisco/aaa or zeek/dns")
+        })?),
+    };
+    let extra: Vec<Source> = logsource.iter().cloned().collect();
+    let mut det = Detector::new(rules, site, &extra);
+    if a.no_builtin {
+        det = det.without_flows();
+    }
+    if a.no_builtin && a.rules.is_empty() {
+        bail!("no rules: give --rules DIR, or drop --no-builtin");
+    }
+    let applicable = det.applicable();
+    g.note(&format!(
+        "{} rules loaded ({} skipped); {} can read the record sources this build knows",
+        det.rules.len(),
+        skipped.len(),
+        applicable.iter().filter(|x| **x).count()
+    ));
+    let opts = stormwatch_detect::Options {
+        logsource,
+        year: a.year.unwrap_or_else(year_now),
+        max_line: a.max_line_bytes,
+        ..Default::default()
+    };
+
+    let mut errors = Vec::new();
+    let files = collect_inputs(&a.paths, &mut errors);
+    let fmt = g.format;
+    // Stdout (not its lock): the sink runs beside the hashing thread.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+    let mut all: Vec<Record> = Vec::new();
+    let mut summary: BTreeMap<usize, RuleSummary> = BTreeMap::new();
+    let mut inputs: Vec<(InputReport, u64, BTreeMap<String, u64>)> = Vec::new();
+    let mut warnings: Vec<Warning> = Vec::new();
+    let mut csv =
+        (fmt == Format::Csv).then(|| stormwatch_report::CsvWriter::from_writer(Vec::new()));
+    if let Some(w) = csv.as_mut() {
+        w.write_record(render::CSV_HEADER)?;
+    }
+    let pb = g.progress("detect");
+    for (path, display) in files {
+        pb.set_message(display.clone());
+        let reader: Box<dyn std::io::Read + Send> = if path.as_os_str() == "-" {
+            Box::new(std::io::stdin())
+        } else {
+            match std::fs::File::open(&path) {
+                Ok(f) => Box::new(f),
+                Err(e) => {
+                    errors.push(DetectError {
+                        file: display,
+                        line: None,
+                        position: None,
+                        error: format!("cannot read: {e}"),
+                    });
+                    continue;
+                }
+            }
+        };
+        let stdin = path.as_os_str() == "-";
+        let mut sink = |d: &Detection| -> std::io::Result<()> {
+            let lr = &det.rules[d.rule];
+            let time = d.time.map(|(s, _)| stormwatch_hunt::time::rfc3339(s));
+            let s = summary.entry(d.rule).or_insert_with(|| RuleSummary {
+                rule: lr.rule.id.clone(),
+                title: lr.rule.title.clone(),
+                level: lr.rule.level.clone(),
+                file: lr.file.clone(),
+                ..Default::default()
+            });
+            s.hits += 1;
+            if let Some(t) = &time {
+                if s.first_seen.as_ref().is_none_or(|f| t < f) {
+                    s.first_seen = Some(t.clone());
+                }
+                if s.last_seen.as_ref().is_none_or(|l| t > l) {
+                    s.last_seen = Some(t.clone());
+                }
+            }
+            let r = Record {
+                rule: lr.rule.id.clone(),
+                title: lr.rule.title.clone(),
+                level: lr.rule.level.clone(),
+                tags: lr.rule.tags.clone(),
+                file: display.clone(),
+                line: d.line,
+                offset: d.offset,
+                time,
+                time_inferred: d.time.is_some_and(|(_, i)| i),
+            };
+            if matches!(fmt, Format::Json) {
+                all.push(r);
+            } else {
+                render::write_record(&mut out, csv.as_mut(), fmt, &r)?;
+                if stdin {
+                    out.flush()?;
+                }
+            }
+            Ok(())
+        };
+        let res = det.scan(&display, reader, &opts, &mut sink)?;
+        if let Some(e) = &res.report.error {
+            errors.push(DetectError {
+                file: display.clone(),
+                line: None,
+                position: Some(e.position),
+                error: e.error.clone(),
+            });
+        }
+        for e in &res.record_errors {
+            errors.push(DetectError {
+                file: display.clone(),
+                line: Some(e.line),
+                position: Some(e.offset),
+                error: e.error.clone(),
+            });
+        }
+        if res.record_errors_total > res.record_errors.len() as u64 {
+            errors.push(DetectError {
+                file: display.clone(),
+                line: None,
+                position: None,
+                error: format!(
+                    "{} more records could not be read",
+                    res.record_errors_total - res.record_errors.len() as u64
+                ),
+            });
+        }
+        for u in &res.unknown_fields {
+            let lr = &det.rules[u.rule];
+            warnings.push(Warning {
+                rule: lr.rule.id.clone(),
+                file: display.clone(),
+                field: u.field.clone(),
+                source: u.source.clone(),
+                reason: format!(
+                    "rule {:?} reads field {:?}, which {} ({}) does not have: that part of the rule cannot match there",
+                    lr.rule.title, u.field, display, u.source
+                ),
+            });
+        }
+        inputs.push((res.report, res.records, res.sources.into_iter().collect()));
+    }
+    pb.finish_and_clear();
+    let summary: Vec<RuleSummary> = summary.into_values().collect();
+    let total: u64 = summary.iter().map(|s| s.hits).sum();
+    let input_info: Vec<InputInfo> = inputs
+        .iter()
+        .map(|(r, n, s)| InputInfo {
+            report: r,
+            records: *n,
+            sources: s.clone(),
+        })
+        .collect();
+    match fmt {
+        Format::Json => stormwatch_report::write_json(
+            &mut out,
+            &json!({
+                "detections": all,
+                "summary": summary,
+                "rules_skipped": skipped,
+                "errors": errors,
+                "warnings": warnings,
+                "inputs": input_info,
+            }),
+        )?,
+        Format::Csv => {
+            if let Some(w) = csv {
+                out.write_all(&w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+            }
+        }
+        _ => {}
+    }
+    out.flush()?;
+    if fmt != Format::Json {
+        if let Some(p) = &a.summary {
+            let doc = json!({"summary": summary, "rules_skipped": skipped, "errors": errors, "warnings": warnings, "inputs": input_info});
+            std::fs::write(p, serde_json::to_vec_pretty(&doc)?)
+                .with_context(|| format!("--summary {}", p.display()))?;
+        }
+        let records: u64 = inputs.iter().map(|i| i.1).sum();
+        g.note(&format!(
+            "{total} detections by {} rules in {} records of {} inputs",
+            summary.len(),
+            records,
+            inputs.len()
+        ));
+        for l in render::summary_lines(&summary) {
+            g.note(&l);
+        }
+        for s in skipped.iter().take(10) {
+            g.note(&format!("skipped rule {}: {}", s.file, s.reason));
+        }
+        if skipped.len() > 10 {
+            g.note(&format!(
+                "... and {} more skipped rules (--format json lists them all)",
+                skipped.len() - 10
+            ));
+        }
+        for w in warnings.iter().take(10) {
+            g.note(&format!("warning: {}", w.reason));
+        }
+    }
+    if a.record && !summary.is_empty() {
+        let n = record_sightings(g, &det, &summary, &inputs)?;
+        g.note(&format!("recorded {n} sightings in the store"));
+    }
+    for e in &errors {
+        eprintln!(
+            "error: {}{}{}: {}",
+            e.file,
+            e.line.map(|l| format!(":{l}")).unwrap_or_default(),
+            match (e.line, e.position) {
+                (None, Some(p)) => format!(" at byte {p}"),
+                _ => String::new(),
+            },
+            e.error
+        );
+    }
+    Ok(if !errors.is_empty() {
+        Exit::Failed
+    } else if total > 0 {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    })
+}
+
+/// The text of a rule (for the indicator's pattern).
+fn rule_text(file: &str) -> Option<String> {
+    if let Some(name) = file.strip_prefix("builtin:") {
+        return stormwatch_detect::BUILTIN_RULES
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map(|(_, t)| (*t).to_owned());
+    }
+    std::fs::read_to_string(file).ok()
+}
+
+/// One STIX indicator per rule that fired (pattern_type `sigma`, the rule's YAML as the
+/// pattern; flow heuristics: pattern_type `stormwatch-flow`, their description) and
+/// one sighting of it (count, first/last seen, the inputs' SHA-256 as evidence). Ids
+/// derive from the rule and the inputs, so re-running records nothing new.
+fn record_sightings(
+    g: &Global,
+    det: &Detector,
+    summary: &[RuleSummary],
+    inputs: &[(InputReport, u64, BTreeMap<String, u64>)],
+) -> Result<usize> {
+    let mut store = g.open_store()?;
+    let me = stormwatch_intel::formats::source_identity(
+        "Stormwatch detect (this installation)",
+        "system",
+    );
+    let me_id = me["id"].as_str().unwrap_or_default().to_owned();
+    let evidence: Vec<String> = inputs
+        .iter()
+        .map(|(i, _, _)| format!("{} sha256:{}", i.file, i.sha256))
+        .collect();
+    let now = stormwatch_model::Timestamp::now().to_string();
+    let mut objs = vec![me];
+    let mut n = 0;
+    for s in summary {
+        let Some(idx) = det
+            .rules
+            .iter()
+            .position(|r| r.rule.id == s.rule && r.file == s.file)
+        else {
+            continue;
+        };
+        let lr = &det.rules[idx];
+        let (ptype, pattern) = if det.flow_rule(idx) {
+            ("stormwatch-flow", lr.rule.description.clone())
+        } else {
+            (
+                "sigma",
+                rule_text(&lr.file).unwrap_or_else(|| lr.rule.title.clone()),
+            )
+        };
+        let ind_id = stormwatch_model::deterministic_id(
+            "Stormwatch detect",
+            "indicator",
+            &format!("{}|{}", lr.rule.id, lr.rule.title),
+        );
+        let ind = json!({
+            "type": "indicator", "spec_version": "2.1", "id": ind_id,
+            "created": now, "modified": now, "created_by_ref": me_id,
+            "name": lr.rule.title, "description": lr.rule.description,
+            "indicator_types": ["anomalous-activity"],
+            "pattern_type": ptype, "pattern": pattern, "valid_from": now,
+            "labels": lr.rule.tags,
+            "external_references": [{"source_name": "sigma", "external_id": lr.rule.id}],
+        });
+        let key = format!("{}|{}", ind_id, evidence.join(","));
+        let mut o = json!({
+            "type": "sighting", "spec_version": "2.1",
+            "id": stormwatch_model::deterministic_id("Stormwatch detect", "sighting", &key),
+            "created": now, "modified": now,
+            "sighting_of_ref": ind_id, "count": s.hits.min(999_999_999),
+            "where_sighted_refs": [me_id], "created_by_ref": me_id,
+            "description": format!("stormwatch detect: {} detections of {:?} ({}). Inputs: {}", s.hits, lr.rule.title, lr.rule.id, evidence.join("; ")),
+        });
+        if let (Some(f), Some(l)) = (&s.first_seen, &s.last_seen) {
+            o["first_seen"] = json!(f);
+            o["last_seen"] = json!(l);
+        }
+        for v in [ind, o] {
+            if let Value::Object(m) = v {
+                objs.push(m);
+            }
+        }
+        n += 1;
+    }
+    stormwatch_intel::write_objects(store.as_mut(), objs).map_err(anyhow::Error::msg)?;
+    Ok(n)
+}

@@ -1,0 +1,581 @@
+//! The compiled engine. Rules are grouped by record source (product/service, plus the
+//! categories the source answers to), and each group is compiled once against its own
+//! field table: a record reader fills only the fields its group's rules read (per-field
+//! indexing), keyword rules get the record's full text only where a group has them,
+//! and a record is evaluated against its group's rules only (per-logsource indexing).
+//!
+//! String comparisons fold ASCII case (as Sigma says and as SQLite's LIKE/NOCASE do);
+//! `|cased` and `|re` compare the text as it is. A list value (a JSON array, a Zeek set
+//! or vector) matches when any element matches.
+
+use memchr::memmem;
+use regex::Regex;
+use rustc_hash::FxHashMap;
+
+use crate::cidr::Net;
+use crate::condition::Cond;
+use crate::pipeline::{self, Mapping};
+use crate::sigma::{Check, CmpOp, LogSource, Part, Rule, Search, Value};
+
+/// Where a record comes from: Sigma's product and service (lower case).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Source {
+    pub product: String,
+    pub service: String,
+}
+
+impl Source {
+    pub fn new(product: &str, service: &str) -> Source {
+        Source {
+            product: product.to_ascii_lowercase(),
+            service: service.to_ascii_lowercase(),
+        }
+    }
+
+    /// `product[/service]` as given with `--logsource`.
+    pub fn parse(s: &str) -> Option<Source> {
+        let (p, sv) = s.split_once('/').unwrap_or((s, ""));
+        (!p.is_empty()).then(|| Source::new(p, sv))
+    }
+}
+
+/// A rule as the engine holds it.
+#[derive(Debug, Clone)]
+pub struct LoadedRule {
+    pub rule: Rule,
+    /// File it came from (`builtin:NAME.yml` for shipped rules).
+    pub file: String,
+}
+
+/// The record's slots: values appended to one buffer (and its ASCII-lowercased copy).
+#[derive(Debug, Default)]
+pub struct Rec {
+    text: String,
+    lower: String,
+    parts: Vec<(u32, u32)>,
+    /// (first part, count); `ABSENT` first = no such field; count 0 = null/empty list.
+    slots: Vec<(u32, u32)>,
+    /// Full text for keywords.
+    full: String,
+    full_lower: String,
+}
+
+const ABSENT: u32 = u32::MAX;
+
+impl Rec {
+    /// Clears the record for a group with `n` slots.
+    pub fn reset(&mut self, n: usize) {
+        self.text.clear();
+        self.lower.clear();
+        self.parts.clear();
+        self.slots.clear();
+        self.slots.resize(n, (ABSENT, 0));
+        self.full.clear();
+        self.full_lower.clear();
+    }
+
+    /// Appends a value to a slot (a second call for the same slot right after adds a list
+    /// element; a later one replaces the value: the last key wins).
+    pub fn push(&mut self, slot: u16, v: &str) {
+        let s = slot as usize;
+        let start = self.text.len() as u32;
+        self.text.push_str(v);
+        let end = self.text.len() as u32;
+        let ls = self.lower.len();
+        self.lower.push_str(v);
+        self.lower[ls..].make_ascii_lowercase();
+        let pi = self.parts.len() as u32;
+        self.parts.push((start, end));
+        let (first, n) = self.slots[s];
+        if first != ABSENT && first + n == pi {
+            self.slots[s].1 += 1;
+        } else {
+            self.slots[s] = (pi, 1);
+        }
+    }
+
+    /// Marks a slot present with no value (JSON null, an empty list).
+    pub fn push_null(&mut self, slot: u16) {
+        self.slots[slot as usize] = (self.parts.len() as u32, 0);
+    }
+
+    /// Adds text to the keyword full text (a tab between values).
+    pub fn push_full(&mut self, v: &str) {
+        if !self.full.is_empty() {
+            self.full.push('\t');
+            self.full_lower.push('\t');
+        }
+        self.full.push_str(v);
+        let ls = self.full_lower.len();
+        self.full_lower.push_str(v);
+        self.full_lower[ls..].make_ascii_lowercase();
+    }
+
+    fn present(&self, slot: u16) -> bool {
+        self.slots[slot as usize].0 != ABSENT
+    }
+
+    /// A slot's values, raw and lowered (empty for absent or null).
+    pub fn values(&self, slot: u16) -> impl Iterator<Item = (&str, &str)> + '_ {
+        let (first, n) = self.slots[slot as usize];
+        let range = if first == ABSENT {
+            0..0
+        } else {
+            first as usize..(first + n) as usize
+        };
+        self.parts[range].iter().map(|&(a, b)| {
+            (
+                &self.text[a as usize..b as usize],
+                &self.lower[a as usize..b as usize],
+            )
+        })
+    }
+
+    /// The first value of a slot.
+    pub fn first(&self, slot: u16) -> Option<&str> {
+        self.values(slot).next().map(|(r, _)| r)
+    }
+}
+
+/// A compiled string comparison.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+enum Str {
+    Eq(String),
+    Prefix(String),
+    Suffix(String),
+    Contains(memmem::Finder<'static>),
+    Glob(Vec<Part>),
+}
+
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+enum M {
+    Str {
+        s: Str,
+        cased: bool,
+    },
+    Re(Regex),
+    Cidr(Net),
+    Num(f64, String),
+    Bool(bool),
+    Cmp(CmpOp, f64),
+    FieldRef {
+        slots: Vec<u16>,
+        lead: bool,
+        trail: bool,
+    },
+}
+
+/// A compiled item: mapped slots (any) or the full text.
+#[derive(Debug, Clone)]
+struct CItem {
+    slots: Option<Vec<u16>>,
+    check: CCheck,
+}
+
+#[derive(Debug, Clone)]
+enum CCheck {
+    Values { ms: Vec<M>, all: bool },
+    Exists(bool),
+    Null,
+}
+
+#[derive(Debug, Clone)]
+enum CSearch {
+    And(Vec<CItem>),
+    Or(Vec<CSearch>),
+}
+
+#[derive(Debug, Clone)]
+struct CRule {
+    rule: usize,
+    searches: Vec<CSearch>,
+    conds: Vec<Cond>,
+    /// The field slots the rule reads.
+    slots: Vec<u16>,
+}
+
+/// The rules that apply to one record source, compiled against its field table.
+#[derive(Debug, Clone, Default)]
+pub struct Group {
+    /// Record field names, by slot.
+    pub fields: Vec<String>,
+    map: FxHashMap<Vec<u8>, u16>,
+    /// Whether some rule has keywords (the reader then fills the full text).
+    pub fulltext: bool,
+    rules: Vec<CRule>,
+}
+
+impl Group {
+    /// The slot of a record field name, if a rule (or the caller) reads it.
+    pub fn slot(&self, name: &[u8]) -> Option<u16> {
+        self.map.get(name).copied()
+    }
+
+    /// Adds a field to read (flow heuristics use this); returns its slot.
+    pub fn want(&mut self, name: &str) -> u16 {
+        if let Some(&s) = self.map.get(name.as_bytes()) {
+            return s;
+        }
+        let s = self.fields.len() as u16;
+        self.fields.push(name.to_owned());
+        self.map.insert(name.as_bytes().to_vec(), s);
+        s
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Engine rule indices whose rules match the record, in rule order.
+    pub fn eval(&self, rec: &Rec, out: &mut Vec<usize>) {
+        for r in &self.rules {
+            let mut memo: Vec<Option<bool>> = vec![None; r.searches.len()];
+            if r.conds.iter().any(|c| cond(c, &r.searches, rec, &mut memo)) {
+                out.push(r.rule);
+            }
+        }
+    }
+
+    /// Each rule (engine index) with the slots it reads.
+    pub fn rule_slots(&self) -> impl Iterator<Item = (usize, Vec<u16>)> + '_ {
+        self.rules.iter().map(|r| (r.rule, r.slots.clone()))
+    }
+
+    /// The engine rule indices of this group's rules.
+    pub fn rule_indices(&self) -> impl Iterator<Item = usize> + '_ {
+        self.rules.iter().map(|r| r.rule)
+    }
+}
+
+fn cond(c: &Cond, ss: &[CSearch], rec: &Rec, memo: &mut [Option<bool>]) -> bool {
+    match c {
+        Cond::Search(i) => {
+            if let Some(v) = memo[*i] {
+                return v;
+            }
+            let v = search(&ss[*i], rec);
+            memo[*i] = Some(v);
+            v
+        }
+        Cond::And(v) => v.iter().all(|x| cond(x, ss, rec, memo)),
+        Cond::Or(v) => v.iter().any(|x| cond(x, ss, rec, memo)),
+        Cond::Not(x) => !cond(x, ss, rec, memo),
+        Cond::Const(b) => *b,
+    }
+}
+
+fn search(s: &CSearch, rec: &Rec) -> bool {
+    match s {
+        CSearch::And(items) => items.iter().all(|i| item(i, rec)),
+        CSearch::Or(v) => v.iter().any(|x| search(x, rec)),
+    }
+}
+
+fn item(i: &CItem, rec: &Rec) -> bool {
+    match &i.slots {
+        None => match &i.check {
+            CCheck::Values { ms, all } => {
+                let one = |m: &M| match_value(m, &rec.full, &rec.full_lower, rec);
+                if *all {
+                    ms.iter().all(one)
+                } else {
+                    ms.iter().any(one)
+                }
+            }
+            _ => false,
+        },
+        Some(slots) => match &i.check {
+            CCheck::Exists(b) => slots.iter().any(|&s| rec.present(s)) == *b,
+            CCheck::Null => slots.iter().all(|&s| rec.values(s).next().is_none()),
+            CCheck::Values { ms, all } => {
+                let one = |m: &M| {
+                    slots.iter().any(|&s| {
+                        rec.values(s)
+                            .any(|(raw, low)| match_value(m, raw, low, rec))
+                    })
+                };
+                if *all {
+                    ms.iter().all(one)
+                } else {
+                    ms.iter().any(one)
+                }
+            }
+        },
+    }
+}
+
+fn match_value(m: &M, raw: &str, low: &str, rec: &Rec) -> bool {
+    match m {
+        M::Str { s, cased } => match_str(s, if *cased { raw } else { low }),
+        M::Re(r) => r.is_match(raw),
+        M::Cidr(n) => n.contains_str(raw),
+        M::Num(n, text) => {
+            low.eq_ignore_ascii_case(text) || low.trim().parse::<f64>().is_ok_and(|v| v == *n)
+        }
+        M::Bool(b) => {
+            if *b {
+                low == "true" || low == "1"
+            } else {
+                low == "false" || low == "0"
+            }
+        }
+        M::Cmp(op, n) => low.trim().parse::<f64>().is_ok_and(|v| match op {
+            CmpOp::Lt => v < *n,
+            CmpOp::Lte => v <= *n,
+            CmpOp::Gt => v > *n,
+            CmpOp::Gte => v >= *n,
+        }),
+        M::FieldRef { slots, lead, trail } => slots.iter().any(|&s| {
+            rec.values(s).any(|(_, other)| match (lead, trail) {
+                (false, false) => low == other,
+                (false, true) => low.starts_with(other),
+                (true, false) => low.ends_with(other),
+                (true, true) => low.contains(other),
+            })
+        }),
+    }
+}
+
+fn match_str(s: &Str, v: &str) -> bool {
+    match s {
+        Str::Eq(x) => v == x,
+        Str::Prefix(x) => v.starts_with(x.as_str()),
+        Str::Suffix(x) => v.ends_with(x.as_str()),
+        Str::Contains(f) => f.find(v.as_bytes()).is_some(),
+        Str::Glob(p) => glob(p, v),
+    }
+}
+
+/// Wildcard match: `Many` = any run of chars, `One` = exactly one char.
+fn glob(p: &[Part], v: &str) -> bool {
+    match p.first() {
+        None => v.is_empty(),
+        Some(Part::Lit(l)) => v.strip_prefix(l.as_str()).is_some_and(|r| glob(&p[1..], r)),
+        Some(Part::One) => {
+            let mut c = v.chars();
+            c.next().is_some() && glob(&p[1..], c.as_str())
+        }
+        Some(Part::Many) => {
+            let rest = &p[1..];
+            if rest.is_empty() {
+                return true;
+            }
+            if let Some(Part::Lit(l)) = rest.first() {
+                // Try each occurrence of the next literal.
+                let mut from = 0;
+                while let Some(i) = v[from..].find(l.as_str()) {
+                    if glob(rest, &v[from + i..]) {
+                        return true;
+                    }
+                    from += i + v[from + i..].chars().next().map_or(1, char::len_utf8);
+                }
+                return false;
+            }
+            let mut s = v;
+            loop {
+                if glob(rest, s) {
+                    return true;
+                }
+                let mut c = s.chars();
+                if c.next().is_none() {
+                    return false;
+                }
+                s = c.as_str();
+            }
+        }
+    }
+}
+
+fn compile_str(pattern: &[Part], cased: bool) -> Str {
+    let low = |s: &str| {
+        if cased {
+            s.to_owned()
+        } else {
+            s.to_ascii_lowercase()
+        }
+    };
+    let p: Vec<Part> = pattern
+        .iter()
+        .map(|x| match x {
+            Part::Lit(l) => Part::Lit(low(l)),
+            o => o.clone(),
+        })
+        .collect();
+    match p.as_slice() {
+        [] => Str::Eq(String::new()),
+        [Part::Lit(l)] => Str::Eq(l.clone()),
+        [Part::Lit(l), Part::Many] => Str::Prefix(l.clone()),
+        [Part::Many, Part::Lit(l)] => Str::Suffix(l.clone()),
+        [Part::Many, Part::Lit(l), Part::Many] => {
+            Str::Contains(memmem::Finder::new(l.as_bytes()).into_owned())
+        }
+        _ => Str::Glob(p),
+    }
+}
+
+/// Whether a rule applies to records of `src`.
+pub fn applies(ls: &LogSource, src: &Source, cats: &[String]) -> bool {
+    if ls.product.is_none() && ls.service.is_none() && ls.category.is_none() {
+        return false;
+    }
+    ls.product.as_ref().is_none_or(|p| *p == src.product)
+        && ls.service.as_ref().is_none_or(|s| *s == src.service)
+        && ls.category.as_ref().is_none_or(|c| cats.contains(c))
+}
+
+/// Builds the group of rules for one record source.
+pub fn build_group(rules: &[LoadedRule], maps: &[Mapping], src: &Source) -> Group {
+    let cats = pipeline::categories(&src.product, &src.service);
+    let mut g = Group::default();
+    for (ri, lr) in rules.iter().enumerate() {
+        if !applies(&lr.rule.logsource, src, &cats) {
+            continue;
+        }
+        let ls = &lr.rule.logsource;
+        let mut field = |g: &mut Group, f: &str| -> Vec<u16> {
+            pipeline::map_field(maps, ls, f)
+                .iter()
+                .map(|n| g.want(n))
+                .collect()
+        };
+        let mut searches = Vec::new();
+        for (_, s) in &lr.rule.searches {
+            searches.push(compile_search(s, &mut g, &mut field));
+        }
+        let mut slots = Vec::new();
+        for s in &searches {
+            search_slots(s, &mut slots);
+        }
+        slots.sort_unstable();
+        slots.dedup();
+        g.rules.push(CRule {
+            rule: ri,
+            searches,
+            conds: lr.rule.conditions.clone(),
+            slots,
+        });
+    }
+    g
+}
+
+fn search_slots(s: &CSearch, out: &mut Vec<u16>) {
+    match s {
+        CSearch::Or(v) => v.iter().for_each(|x| search_slots(x, out)),
+        CSearch::And(items) => {
+            for i in items {
+                out.extend(i.slots.iter().flatten());
+                if let CCheck::Values { ms, .. } = &i.check {
+                    for m in ms {
+                        if let M::FieldRef { slots, .. } = m {
+                            out.extend(slots);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn compile_search(
+    s: &Search,
+    g: &mut Group,
+    field: &mut dyn FnMut(&mut Group, &str) -> Vec<u16>,
+) -> CSearch {
+    match s {
+        Search::Or(v) => CSearch::Or(v.iter().map(|x| compile_search(x, g, field)).collect()),
+        Search::And(items) => CSearch::And(
+            items
+                .iter()
+                .map(|it| {
+                    let slots = it.field.as_ref().map(|f| field(g, f));
+                    if slots.is_none() {
+                        g.fulltext = true;
+                    }
+                    let check = match &it.check {
+                        Check::Exists(b) => CCheck::Exists(*b),
+                        Check::Null => CCheck::Null,
+                        Check::Values { values, all } => CCheck::Values {
+                            all: *all,
+                            ms: values
+                                .iter()
+                                .map(|v| match v {
+                                    Value::Str { pattern, cased } => M::Str {
+                                        s: if slots.is_none() {
+                                            // Keywords match anywhere in the text.
+                                            let mut p = pattern.clone();
+                                            if p.first() != Some(&Part::Many) {
+                                                p.insert(0, Part::Many);
+                                            }
+                                            if p.last() != Some(&Part::Many) {
+                                                p.push(Part::Many);
+                                            }
+                                            compile_str(&p, *cased)
+                                        } else {
+                                            compile_str(pattern, *cased)
+                                        },
+                                        cased: *cased,
+                                    },
+                                    // Checked when the rule was parsed.
+                                    Value::Re(r) => M::Re(
+                                        Regex::new(r)
+                                            .unwrap_or_else(|_| Regex::new("$^").expect("regex")),
+                                    ),
+                                    Value::Cidr(c) => {
+                                        M::Cidr(Net::parse(c).unwrap_or(
+                                            Net::parse("255.255.255.255/32").expect("net"),
+                                        ))
+                                    }
+                                    Value::Num(n, t) => {
+                                        if slots.is_none() {
+                                            M::Str {
+                                                s: Str::Contains(
+                                                    memmem::Finder::new(t.as_bytes()).into_owned(),
+                                                ),
+                                                cased: false,
+                                            }
+                                        } else {
+                                            M::Num(*n, t.clone())
+                                        }
+                                    }
+                                    Value::Bool(b) => M::Bool(*b),
+                                    Value::Cmp(op, n) => M::Cmp(*op, *n),
+                                    Value::FieldRef {
+                                        field: f,
+                                        starts,
+                                        ends,
+                                    } => M::FieldRef {
+                                        slots: field(g, f),
+                                        lead: *starts,
+                                        trail: *ends,
+                                    },
+                                })
+                                .collect(),
+                        },
+                    };
+                    CItem { slots, check }
+                })
+                .collect(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_semantics() {
+        let p = crate::sigma::parse_string("a*b?c");
+        let low: Vec<Part> = p;
+        assert!(glob(&low, "axxbyc"));
+        assert!(glob(&low, "abyc"));
+        assert!(!glob(&low, "abc"));
+        assert!(glob(&[Part::Many, Part::Lit("é".into()), Part::One], "xéz"));
+    }
+}

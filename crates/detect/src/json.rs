@@ -1,0 +1,413 @@
+//! A JSON-lines record reader that fills only the fields a group reads: the object is
+//! walked once, strings of unread keys are skipped with memchr, nested objects are
+//! flattened with dotted keys (`process.command_line`), arrays become list values.
+//! The walk checks the syntax, so a record that is not valid JSON is an error with
+//! its column.
+
+use crate::engine::{Group, Rec};
+
+pub struct J<'a> {
+    b: &'a [u8],
+    i: usize,
+    /// Scratch for unescaped strings.
+    buf: String,
+}
+
+type R<T> = Result<T, String>;
+
+impl<'a> J<'a> {
+    pub fn new(b: &'a [u8]) -> J<'a> {
+        J {
+            b,
+            i: 0,
+            buf: String::new(),
+        }
+    }
+
+    fn err<T>(&self, what: &str) -> R<T> {
+        Err(format!("not valid JSON at column {}: {what}", self.i + 1))
+    }
+
+    fn ws(&mut self) {
+        while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\r' | b'\n') {
+            self.i += 1;
+        }
+    }
+
+    /// Skips a string (at its opening quote); returns the raw content range and whether
+    /// it has escapes.
+    fn skip_string(&mut self) -> R<(usize, usize, bool)> {
+        let start = self.i + 1;
+        let mut j = start;
+        let mut esc = false;
+        loop {
+            match memchr::memchr2(b'"', b'\\', &self.b[j..]) {
+                None => {
+                    self.i = self.b.len();
+                    return self.err("unterminated string");
+                }
+                Some(k) => {
+                    let p = j + k;
+                    if self.b[p] == b'"' {
+                        self.i = p + 1;
+                        return Ok((start, p, esc));
+                    }
+                    esc = true;
+                    j = p + 2;
+                    if j > self.b.len() {
+                        self.i = self.b.len();
+                        return self.err("unterminated string");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Unescapes `b[s..e]` into `self.buf`.
+    fn unescape(&mut self, s: usize, e: usize) -> R<()> {
+        self.buf.clear();
+        let raw = &self.b[s..e];
+        let mut i = 0;
+        let mut out: Vec<u8> = Vec::with_capacity(raw.len());
+        while i < raw.len() {
+            let c = raw[i];
+            if c != b'\\' {
+                if c < 0x20 {
+                    self.i = s + i;
+                    return self.err("a control character inside a string");
+                }
+                out.push(c);
+                i += 1;
+                continue;
+            }
+            let Some(&n) = raw.get(i + 1) else {
+                return self.err("a bad escape");
+            };
+            i += 2;
+            match n {
+                b'"' => out.push(b'"'),
+                b'\\' => out.push(b'\\'),
+                b'/' => out.push(b'/'),
+                b'b' => out.push(8),
+                b'f' => out.push(12),
+                b'n' => out.push(b'\n'),
+                b'r' => out.push(b'\r'),
+                b't' => out.push(b'\t'),
+                b'u' => {
+                    let hex = |k: usize| -> Option<u32> {
+                        let h = raw.get(k..k + 4)?;
+                        u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
+                    };
+                    let Some(mut cp) = hex(i) else {
+                        self.i = s + i;
+                        return self.err("a bad \\u escape");
+                    };
+                    i += 4;
+                    if (0xD800..0xDC00).contains(&cp)
+                        && raw.get(i) == Some(&b'\\')
+                        && raw.get(i + 1) == Some(&b'u')
+                    {
+                        if let Some(lo) = hex(i + 2).filter(|lo| (0xDC00..0xE000).contains(lo)) {
+                            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                            i += 6;
+                        }
+                    }
+                    let ch = char::from_u32(cp).unwrap_or('\u{FFFD}');
+                    let mut tmp = [0u8; 4];
+                    out.extend_from_slice(ch.encode_utf8(&mut tmp).as_bytes());
+                }
+                _ => {
+                    self.i = s + i - 1;
+                    return self.err("a bad escape");
+                }
+            }
+        }
+        self.buf = match String::from_utf8(out) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        Ok(())
+    }
+
+    fn string_value(&mut self) -> R<()> {
+        let (s, e, esc) = self.skip_string()?;
+        if esc {
+            self.unescape(s, e)
+        } else {
+            self.buf.clear();
+            match std::str::from_utf8(&self.b[s..e]) {
+                Ok(x) => self.buf.push_str(x),
+                Err(_) => self.buf.push_str(&String::from_utf8_lossy(&self.b[s..e])),
+            }
+            if self.b[s..e].iter().any(|&c| c < 0x20) {
+                return self.err("a control character inside a string");
+            }
+            Ok(())
+        }
+    }
+
+    /// A number or literal: returns its text range.
+    fn scalar(&mut self) -> R<(usize, usize)> {
+        let s = self.i;
+        while self.i < self.b.len()
+            && !matches!(
+                self.b[self.i],
+                b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n'
+            )
+        {
+            self.i += 1;
+        }
+        let t = &self.b[s..self.i];
+        let ok = matches!(t, b"true" | b"false" | b"null")
+            || (!t.is_empty()
+                && t.iter()
+                    .all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
+                && (t[0].is_ascii_digit() || t[0] == b'-'));
+        if !ok {
+            self.i = s;
+            return self.err("expected a value");
+        }
+        Ok((s, self.i))
+    }
+
+    /// Skips any value (validating it).
+    fn skip_value(&mut self, depth: usize) -> R<()> {
+        if depth > 64 {
+            return self.err("nested deeper than 64 levels");
+        }
+        self.ws();
+        match self.b.get(self.i) {
+            None => self.err("expected a value"),
+            Some(b'"') => self.skip_string().map(|_| ()),
+            Some(b'{') => {
+                self.i += 1;
+                self.ws();
+                if self.b.get(self.i) == Some(&b'}') {
+                    self.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.ws();
+                    if self.b.get(self.i) != Some(&b'"') {
+                        return self.err("expected a key");
+                    }
+                    self.skip_string()?;
+                    self.ws();
+                    if self.b.get(self.i) != Some(&b':') {
+                        return self.err("expected `:`");
+                    }
+                    self.i += 1;
+                    self.skip_value(depth + 1)?;
+                    self.ws();
+                    match self.b.get(self.i) {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                        _ => return self.err("expected `,` or `}`"),
+                    }
+                }
+            }
+            Some(b'[') => {
+                self.i += 1;
+                self.ws();
+                if self.b.get(self.i) == Some(&b']') {
+                    self.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.skip_value(depth + 1)?;
+                    self.ws();
+                    match self.b.get(self.i) {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                        _ => return self.err("expected `,` or `]`"),
+                    }
+                }
+            }
+            Some(_) => self.scalar().map(|_| ()),
+        }
+    }
+
+    /// Reads an object into `rec` (keys prefixed with `prefix`).
+    pub fn object(
+        &mut self,
+        g: &Group,
+        rec: &mut Rec,
+        full: bool,
+        prefix: &mut Vec<u8>,
+        depth: usize,
+    ) -> R<()> {
+        if depth > 64 {
+            return self.err("nested deeper than 64 levels");
+        }
+        self.ws();
+        if self.b.get(self.i) != Some(&b'{') {
+            return self.err("a record must be a JSON object");
+        }
+        self.i += 1;
+        self.ws();
+        if self.b.get(self.i) == Some(&b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        let plen = prefix.len();
+        loop {
+            self.ws();
+            if self.b.get(self.i) != Some(&b'"') {
+                return self.err("expected a key");
+            }
+            let (ks, ke, kesc) = self.skip_string()?;
+            prefix.truncate(plen);
+            if kesc {
+                self.unescape(ks, ke)?;
+                prefix.extend_from_slice(self.buf.as_bytes());
+            } else {
+                prefix.extend_from_slice(&self.b[ks..ke]);
+            }
+            self.ws();
+            if self.b.get(self.i) != Some(&b':') {
+                return self.err("expected `:` after a key");
+            }
+            self.i += 1;
+            self.ws();
+            let slot = g.slot(prefix);
+            match self.b.get(self.i) {
+                None => return self.err("expected a value"),
+                Some(b'"') => {
+                    if slot.is_some() || full {
+                        self.string_value()?;
+                        if let Some(s) = slot {
+                            rec.push(s, &self.buf);
+                        }
+                        if full {
+                            rec.push_full(&self.buf);
+                        }
+                    } else {
+                        self.skip_string()?;
+                    }
+                }
+                Some(b'{') => {
+                    prefix.push(b'.');
+                    self.object(g, rec, full, prefix, depth + 1)?;
+                }
+                Some(b'[') => {
+                    if slot.is_none() && !full {
+                        self.skip_value(depth + 1)?;
+                    } else {
+                        self.array(slot, rec, full, depth + 1)?;
+                    }
+                }
+                Some(_) => {
+                    let (s, e) = self.scalar()?;
+                    let t = &self.b[s..e];
+                    if t == b"null" {
+                        if let Some(sl) = slot {
+                            rec.push_null(sl);
+                        }
+                    } else {
+                        // Validated ASCII.
+                        let text = std::str::from_utf8(t).unwrap_or_default();
+                        if let Some(sl) = slot {
+                            rec.push(sl, text);
+                        }
+                        if full {
+                            rec.push_full(text);
+                        }
+                    }
+                }
+            }
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    prefix.truncate(plen);
+                    return Ok(());
+                }
+                _ => return self.err("expected `,` or `}`"),
+            }
+        }
+    }
+
+    fn array(&mut self, slot: Option<u16>, rec: &mut Rec, full: bool, depth: usize) -> R<()> {
+        self.i += 1;
+        self.ws();
+        if let Some(s) = slot {
+            rec.push_null(s);
+        }
+        if self.b.get(self.i) == Some(&b']') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b'"') => {
+                    self.string_value()?;
+                    if let Some(s) = slot {
+                        rec.push(s, &self.buf);
+                    }
+                    if full {
+                        rec.push_full(&self.buf);
+                    }
+                }
+                Some(b'{') | Some(b'[') => self.skip_value(depth + 1)?,
+                _ => {
+                    let (s, e) = self.scalar()?;
+                    let text = std::str::from_utf8(&self.b[s..e]).unwrap_or_default();
+                    if text != "null" {
+                        if let Some(sl) = slot {
+                            rec.push(sl, text);
+                        }
+                        if full {
+                            rec.push_full(text);
+                        }
+                    }
+                }
+            }
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return self.err("expected `,` or `]`"),
+            }
+        }
+    }
+
+    /// After the record: only whitespace may follow.
+    pub fn end(&mut self) -> R<()> {
+        self.ws();
+        if self.i < self.b.len() {
+            return self.err("text after the JSON object");
+        }
+        Ok(())
+    }
+}
+
+/// The `_path` of a Zeek JSON record (a quick look, before the group is known).
+pub fn zeek_path(line: &[u8]) -> Option<&[u8]> {
+    let i = memchr::memmem::find(line, b"\"_path\"")? + 7;
+    let rest = &line[i..];
+    let q = rest.iter().position(|&c| c != b' ' && c != b':')?;
+    let rest = &rest[q..];
+    let rest = rest.strip_prefix(b"\"")?;
+    let e = memchr::memchr(b'"', rest)?;
+    Some(&rest[..e])
+}
+
+/// Reads one JSON line into `rec`.
+pub fn read(line: &[u8], g: &Group, rec: &mut Rec) -> Result<(), String> {
+    rec.reset(g.fields.len());
+    let mut j = J::new(line);
+    let mut prefix = Vec::with_capacity(32);
+    j.object(g, rec, g.fulltext, &mut prefix, 0)?;
+    j.end()
+}
