@@ -43,6 +43,8 @@ enum Command {
     Intel(cmd::intel::Args),
     Actor(cmd::actor::Args),
     Hunt(cmd::hunt::Args),
+    Serve(cmd::serve::Args),
+    Admin(cmd::admin::Args),
 }
 
 impl Command {
@@ -80,6 +82,8 @@ fn main() -> ExitCode {
         Command::Intel(a) => cmd::intel::run(&cli.global, a),
         Command::Actor(a) => cmd::actor::run(&cli.global, a),
         Command::Hunt(a) => cmd::hunt::run(&cli.global, a),
+        Command::Serve(a) => cmd::serve::run(&cli.global, a),
+        Command::Admin(a) => cmd::admin::run(&cli.global, a),
     };
     global::finish(result)
 }

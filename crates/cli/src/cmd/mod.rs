@@ -2,10 +2,12 @@
 //! `stormwatch_report`.
 
 pub mod actor;
+pub mod admin;
 pub mod export;
 pub mod hunt;
 pub mod import;
 pub mod intel;
 pub mod search;
+pub mod serve;
 pub mod show;
 pub mod stats;
