@@ -7,12 +7,14 @@
 //! ([`SqliteStore`]); a PostgreSQL backend implements the same trait. No SQL leaves
 //! this crate.
 
+mod postgres;
 pub mod share;
 mod sqlite;
 
 use serde::Serialize;
 use std::path::PathBuf;
 
+pub use postgres::PostgresStore;
 pub use share::{
     AccessRecord, Collection, Directory, Entry, EntryFilter, Grant, Org, Permission, PrincipalKind,
     TargetKind, Token, TokenOwner, User, VersionMatch, DEFAULT_COLLECTION,
@@ -59,10 +61,7 @@ impl Location {
     pub fn open(&self) -> Result<Box<dyn Store>> {
         match self {
             Location::Sqlite(p) => Ok(Box::new(SqliteStore::open(p)?)),
-            Location::Postgres(_) => Err(StoreError::Unsupported(
-                "the PostgreSQL backend is not part of this build yet; use --db PATH (SQLite)"
-                    .into(),
-            )),
+            Location::Postgres(url) => Ok(Box::new(PostgresStore::open(url)?)),
         }
     }
 }
