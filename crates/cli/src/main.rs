@@ -46,6 +46,8 @@ enum Command {
     Audit(cmd::audit::Args),
     Exposure(cmd::exposure::Args),
     Detect(cmd::detect::Args),
+    Serve(cmd::serve::Args),
+    Admin(cmd::admin::Args),
 }
 
 impl Command {
@@ -87,6 +89,8 @@ fn main() -> ExitCode {
         Command::Audit(a) => cmd::audit::run(&cli.global, a),
         Command::Exposure(a) => cmd::exposure::run(&cli.global, a),
         Command::Detect(a) => cmd::detect::run(&cli.global, a),
+        Command::Serve(a) => cmd::serve::run(&cli.global, a),
+        Command::Admin(a) => cmd::admin::run(&cli.global, a),
     };
     global::finish(result)
 }

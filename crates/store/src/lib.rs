@@ -7,11 +7,18 @@
 //! ([`SqliteStore`]); a PostgreSQL backend implements the same trait. No SQL leaves
 //! this crate.
 
+mod postgres;
+pub mod share;
 mod sqlite;
 
 use serde::Serialize;
 use std::path::PathBuf;
 
+pub use postgres::PostgresStore;
+pub use share::{
+    AccessRecord, Collection, Directory, Entry, EntryFilter, Grant, Org, Permission, PrincipalKind,
+    TargetKind, Token, TokenOwner, User, VersionMatch, DEFAULT_COLLECTION,
+};
 pub use sqlite::SqliteStore;
 use stormwatch_model::StixObject;
 
@@ -30,6 +37,12 @@ pub enum StoreError {
     Corrupt(String, String),
     #[error("{0}")]
     Unsupported(String),
+    /// A name that must be unique is taken.
+    #[error("{0}")]
+    Conflict(String),
+    /// A named record (collection, organisation, user, token) does not exist.
+    #[error("{0}")]
+    NotFound(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -48,10 +61,7 @@ impl Location {
     pub fn open(&self) -> Result<Box<dyn Store>> {
         match self {
             Location::Sqlite(p) => Ok(Box::new(SqliteStore::open(p)?)),
-            Location::Postgres(_) => Err(StoreError::Unsupported(
-                "the PostgreSQL backend is not part of this build yet; use --db PATH (SQLite)"
-                    .into(),
-            )),
+            Location::Postgres(url) => Ok(Box::new(PostgresStore::open(url)?)),
         }
     }
 }
@@ -265,4 +275,74 @@ pub trait Store: Send {
 
     /// Counts per type and store size.
     fn stats(&self) -> Result<Stats>;
+
+    // --- Sharing: collections, identity and access records (see [`share`]). ---
+
+    /// Makes the collection `name` the one [`Store::write`] adds objects to. The
+    /// collection [`DEFAULT_COLLECTION`] is created (TLP:AMBER default) when missing;
+    /// any other must exist.
+    fn use_collection(&mut self, name: &str) -> Result<Collection>;
+
+    /// Creates a collection.
+    fn collection_add(
+        &mut self,
+        name: &str,
+        description: Option<&str>,
+        default_marking: &str,
+    ) -> Result<Collection>;
+
+    /// Up to `limit` entries of a collection matching `filter`, in commit order.
+    fn entries(
+        &self,
+        collection_id: &str,
+        filter: &EntryFilter,
+        limit: usize,
+        with_json: bool,
+    ) -> Result<Vec<Entry>>;
+
+    /// The latest entry of each of `ids` in every collection holding it (no JSON).
+    fn latest_entries(&self, ids: &[String]) -> Result<Vec<Entry>>;
+
+    /// Removes the matching versions of an object from a collection (the knowledge
+    /// base keeps them). Returns how many entries were removed.
+    fn delete_entries(
+        &mut self,
+        collection_id: &str,
+        id: &str,
+        versions: &VersionMatch,
+        spec_versions: &[String],
+    ) -> Result<usize>;
+
+    /// Creates an organisation; `client_of` names organisations that name it as a client.
+    fn org_add(&mut self, name: &str, identities: &[String], client_of: &[String]) -> Result<Org>;
+
+    /// Creates a user in an existing organisation.
+    fn user_add(&mut self, name: &str, org: &str) -> Result<User>;
+
+    /// Stores a token by the hash of its secret.
+    fn token_add(&mut self, user: &str, hash: &str, expires: Option<&str>) -> Result<Token>;
+
+    /// Revokes a token; false when it was unknown or already revoked.
+    fn token_revoke(&mut self, id: &str) -> Result<bool>;
+
+    /// Adds (or changes the permission of) a grant.
+    fn grant_add(&mut self, grant: &Grant) -> Result<()>;
+
+    /// Organisations, users, tokens, grants and collections.
+    fn directory(&self) -> Result<Directory>;
+
+    /// The token with this hash and its user (revoked and expired ones included).
+    fn token_owner(&self, hash: &str) -> Result<Option<TokenOwner>>;
+
+    /// Appends reads of AMBER and RED objects to the access log.
+    fn log_access(&mut self, records: &[AccessRecord]) -> Result<()>;
+
+    /// The newest `limit` access-log records, newest first.
+    fn access_log(&self, limit: usize) -> Result<Vec<AccessRecord>>;
+
+    /// Stores a TAXII status resource.
+    fn status_put(&mut self, id: &str, owner: &str, json: &str) -> Result<()>;
+
+    /// A TAXII status resource as (owner, JSON).
+    fn status_get(&self, id: &str) -> Result<Option<(String, String)>>;
 }

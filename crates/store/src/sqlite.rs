@@ -9,10 +9,11 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use crate::share;
 use crate::*;
 use stormwatch_model::{normalize_name, ObjectMeta};
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -60,10 +61,50 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
 );
 "#;
 
+/// Sharing tables (schema version 2): collections and their entries, identity and
+/// access records.
+const SCHEMA_SHARE: &str = r#"
+CREATE TABLE IF NOT EXISTS collections(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+    description TEXT, default_marking TEXT NOT NULL, created TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entries(
+    cseq INTEGER PRIMARY KEY AUTOINCREMENT,
+    collection TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    version TEXT NOT NULL,
+    spec_version TEXT NOT NULL,
+    added TEXT NOT NULL,
+    markings TEXT NOT NULL,
+    created_by TEXT,
+    ends TEXT NOT NULL,
+    first INTEGER NOT NULL DEFAULT 0,
+    last INTEGER NOT NULL DEFAULT 0,
+    UNIQUE(collection, seq)
+);
+CREATE INDEX IF NOT EXISTS entries_coll ON entries(collection, cseq);
+CREATE INDEX IF NOT EXISTS entries_id ON entries(collection, id);
+CREATE INDEX IF NOT EXISTS entries_latest ON entries(id) WHERE last = 1;
+CREATE TABLE IF NOT EXISTS orgs(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS org_identities(org TEXT NOT NULL, identity TEXT NOT NULL, PRIMARY KEY(org, identity)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS org_clients(org TEXT NOT NULL, client TEXT NOT NULL, PRIMARY KEY(org, client)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS users(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, org TEXT NOT NULL, created TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tokens(id TEXT PRIMARY KEY, user_name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL, expires TEXT, revoked TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS grants(principal_kind TEXT NOT NULL, principal TEXT NOT NULL, target_kind TEXT NOT NULL,
+    target TEXT NOT NULL, permission TEXT NOT NULL, PRIMARY KEY(principal_kind, principal, target_kind, target)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS access_log(n INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, token TEXT NOT NULL,
+    user_name TEXT NOT NULL, org TEXT NOT NULL, collection TEXT NOT NULL, object_id TEXT NOT NULL, version TEXT NOT NULL,
+    tlp TEXT NOT NULL, endpoint TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS status(id TEXT PRIMARY KEY, owner TEXT NOT NULL, created TEXT NOT NULL, json TEXT NOT NULL) WITHOUT ROWID;
+"#;
+
 /// A knowledge base in one SQLite file.
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// Collection id that `write` adds entries to (None: `default`, created on use).
+    target: Option<String>,
 }
 
 impl SqliteStore {
@@ -80,9 +121,10 @@ impl SqliteStore {
             path: ps.clone(),
             source,
         })?;
-        let store = SqliteStore {
+        let mut store = SqliteStore {
             conn,
             path: path.to_owned(),
+            target: None,
         };
         store.init().map_err(|e| match e {
             StoreError::Sqlite {
@@ -104,7 +146,7 @@ impl SqliteStore {
         }
     }
 
-    fn init(&self) -> Result<()> {
+    fn init(&mut self) -> Result<()> {
         self.conn
             .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|e| self.err(e))?;
@@ -136,16 +178,36 @@ impl SqliteStore {
                     .execute_batch(SCHEMA)
                     .map_err(|e| self.err(e))?;
                 self.conn
-                    .execute(
-                        "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?1)",
-                        [SCHEMA_VERSION.to_string()],
-                    )
+                    .execute_batch(SCHEMA_SHARE)
                     .map_err(|e| self.err(e))?;
+                self.set_schema_version()?;
+            }
+            Some(Ok(1)) => {
+                // Migration 1 -> 2: sharing tables; every stored version joins `default`.
+                let tx = self
+                    .conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(|e| StoreError::Sqlite {
+                        path: self.path.display().to_string(),
+                        source: e,
+                    })?;
+                migrate_1_to_2(&tx).map_err(|e| StoreError::Sqlite {
+                    path: self.path.display().to_string(),
+                    source: e,
+                })?;
+                tx.commit().map_err(|e| StoreError::Sqlite {
+                    path: self.path.display().to_string(),
+                    source: e,
+                })?;
+                self.set_schema_version()?;
             }
             Some(Ok(v)) if v == SCHEMA_VERSION => {
                 // New indexes of the same schema version are created on open.
                 self.conn
                     .execute_batch(SCHEMA)
+                    .map_err(|e| self.err(e))?;
+                self.conn
+                    .execute_batch(SCHEMA_SHARE)
                     .map_err(|e| self.err(e))?;
             }
             Some(v) => {
@@ -157,6 +219,16 @@ impl SqliteStore {
                 })
             }
         }
+        Ok(())
+    }
+
+    fn set_schema_version(&self) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?1)",
+                [SCHEMA_VERSION.to_string()],
+            )
+            .map_err(|e| self.err(e))?;
         Ok(())
     }
 
@@ -190,10 +262,12 @@ const CURRENT_COLS: &str =
 
 fn write_tx(
     tx: &Transaction<'_>,
+    collection: &str,
     objects: &[StixObject<'_>],
     progress: &mut dyn FnMut(usize),
 ) -> rusqlite::Result<WriteReport> {
     let mut report = WriteReport::default();
+    let mut entries = EntryWriter::new(tx, collection)?;
     let mut find =
         tx.prepare_cached("SELECT seq, json FROM objects WHERE id = ?1 AND version = ?2")?;
     let mut insert = tx.prepare_cached(
@@ -221,14 +295,16 @@ fn write_tx(
             .query_row(params![m.id, version], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let seq = match existing {
-            Some((_, ref json)) if json.as_str() == obj.text || same_json(json, &obj.text) => {
+            Some((seq, ref json)) if json.as_str() == obj.text || same_json(json, &obj.text) => {
                 report.unchanged += 1;
+                entries.add(seq, m, &version)?;
                 continue;
             }
             Some((seq, _)) => {
                 replace.execute(params![seq, obj.text.as_ref(), m.revoked, m.deprecated])?;
                 del_markings.execute([seq])?;
                 report.replaced.push(m.id.clone());
+                entries.replaced(seq, m)?;
                 seq
             }
             None => {
@@ -248,6 +324,7 @@ fn write_tx(
         for mk in &m.markings {
             add_marking.execute(params![seq, mk])?;
         }
+        entries.add(seq, m, &version)?;
         let cur: Option<(i64, String)> = get_current
             .query_row([&m.id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
@@ -366,8 +443,15 @@ impl Store for SqliteStore {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(err)?;
-        let report = write_tx(&tx, objects, progress).map_err(err)?;
+        let collection = match &self.target {
+            Some(c) => c.clone(),
+            None => self.use_collection(DEFAULT_COLLECTION)?.id,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let report = write_tx(&tx, &collection, objects, progress).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(report)
     }
@@ -737,4 +821,739 @@ impl Store for SqliteStore {
             types,
         })
     }
+
+    fn use_collection(&mut self, name: &str) -> Result<Collection> {
+        let c = match self.collection_by_name(name)? {
+            Some(c) => c,
+            None if name == DEFAULT_COLLECTION => self.collection_add(
+                DEFAULT_COLLECTION,
+                Some("Objects imported without --collection"),
+                share::AMBER,
+            )?,
+            None => {
+                return Err(StoreError::NotFound(format!(
+                    "no collection named {name:?}; create it with `stormwatch admin collection add {name}`"
+                )))
+            }
+        };
+        self.target = Some(c.id.clone());
+        Ok(c)
+    }
+
+    fn collection_add(
+        &mut self,
+        name: &str,
+        description: Option<&str>,
+        default_marking: &str,
+    ) -> Result<Collection> {
+        if self.collection_by_name(name)?.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "a collection named {name:?} exists already"
+            )));
+        }
+        let c = Collection {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: name.to_owned(),
+            description: description.map(str::to_owned),
+            default_marking: default_marking.to_owned(),
+            created: now(),
+        };
+        self.conn
+            .execute(
+                "INSERT INTO collections(id, name, description, default_marking, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![c.id, c.name, c.description, c.default_marking, c.created],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(c)
+    }
+
+    fn entries(
+        &self,
+        collection_id: &str,
+        filter: &EntryFilter,
+        limit: usize,
+        with_json: bool,
+    ) -> Result<Vec<Entry>> {
+        let json = if with_json { "o.json" } else { "NULL" };
+        let join = if with_json {
+            " JOIN objects o ON o.seq = e.seq"
+        } else {
+            ""
+        };
+        let mut sql = format!(
+            "SELECT {ENTRY_COLS}, {json} FROM entries e{join} WHERE e.collection = ?1 AND e.cseq > ?2"
+        );
+        let mut args: Vec<rusqlite::types::Value> =
+            vec![collection_id.to_owned().into(), filter.after_cseq.into()];
+        push_in(&mut sql, &mut args, "e.id", &filter.ids);
+        push_in(&mut sql, &mut args, "e.type", &filter.types);
+        push_in(&mut sql, &mut args, "e.spec_version", &filter.spec_versions);
+        if let Some(a) = &filter.added_after {
+            args.push(a.clone().into());
+            sql.push_str(&format!(" AND e.added > ?{}", args.len()));
+        }
+        let v = &filter.versions;
+        if !v.all {
+            let mut parts = Vec::new();
+            if v.last || (!v.first && v.exact.is_empty()) {
+                parts.push("e.last = 1".to_owned());
+            }
+            if v.first {
+                parts.push("e.first = 1".to_owned());
+            }
+            if !v.exact.is_empty() {
+                let mut p = String::new();
+                push_in(&mut p, &mut args, "e.version", &v.exact);
+                parts.push(p.trim_start_matches(" AND ").to_owned());
+            }
+            sql.push_str(&format!(" AND ({})", parts.join(" OR ")));
+        }
+        sql.push_str(&format!(
+            " ORDER BY e.cseq LIMIT {}",
+            limit.min(i64::MAX as usize)
+        ));
+        let mut st = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(rusqlite::params_from_iter(args.iter()), row_to_entry)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    fn latest_entries(&self, ids: &[String]) -> Result<Vec<Entry>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let mut sql = format!("SELECT {ENTRY_COLS}, NULL FROM entries e WHERE e.last = 1");
+            let mut args: Vec<rusqlite::types::Value> = Vec::new();
+            push_in(&mut sql, &mut args, "e.id", chunk);
+            let mut st = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+            let rows = st
+                .query_map(rusqlite::params_from_iter(args.iter()), row_to_entry)
+                .map_err(|e| self.err(e))?;
+            for r in rows {
+                out.push(r.map_err(|e| self.err(e))?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn delete_entries(
+        &mut self,
+        collection_id: &str,
+        id: &str,
+        versions: &VersionMatch,
+        spec_versions: &[String],
+    ) -> Result<usize> {
+        let path = self.path.display().to_string();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let filter = EntryFilter {
+            ids: vec![id.to_owned()],
+            versions: if *versions == VersionMatch::default() {
+                VersionMatch {
+                    all: true,
+                    ..Default::default()
+                }
+            } else {
+                versions.clone()
+            },
+            spec_versions: spec_versions.to_vec(),
+            ..Default::default()
+        };
+        let doomed = self.entries(collection_id, &filter, usize::MAX >> 1, false)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        for e in &doomed {
+            tx.execute("DELETE FROM entries WHERE cseq = ?1", [e.cseq])
+                .map_err(err)?;
+        }
+        refresh_flags(&tx, collection_id, id).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(doomed.len())
+    }
+
+    fn org_add(&mut self, name: &str, identities: &[String], client_of: &[String]) -> Result<Org> {
+        let d = self.directory()?;
+        if d.orgs.iter().any(|o| o.name == name) {
+            return Err(StoreError::Conflict(format!(
+                "an organisation named {name:?} exists already"
+            )));
+        }
+        for owner in client_of {
+            if !d.orgs.iter().any(|o| &o.name == owner) {
+                return Err(StoreError::NotFound(format!(
+                    "no organisation named {owner:?}; create it first with `stormwatch admin org add {owner}`"
+                )));
+            }
+        }
+        let org = Org {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: name.to_owned(),
+            identities: identities.to_vec(),
+            clients: Vec::new(),
+            created: now(),
+        };
+        let path = self.path.display().to_string();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        tx.execute(
+            "INSERT INTO orgs(id, name, created) VALUES (?1, ?2, ?3)",
+            params![org.id, org.name, org.created],
+        )
+        .map_err(err)?;
+        for i in identities {
+            tx.execute(
+                "INSERT OR IGNORE INTO org_identities(org, identity) VALUES (?1, ?2)",
+                params![name, i],
+            )
+            .map_err(err)?;
+        }
+        for owner in client_of {
+            tx.execute(
+                "INSERT OR IGNORE INTO org_clients(org, client) VALUES (?1, ?2)",
+                params![owner, name],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(org)
+    }
+
+    fn user_add(&mut self, name: &str, org: &str) -> Result<User> {
+        let d = self.directory()?;
+        if d.users.iter().any(|u| u.name == name) {
+            return Err(StoreError::Conflict(format!(
+                "a user named {name:?} exists already"
+            )));
+        }
+        if !d.orgs.iter().any(|o| o.name == org) {
+            return Err(StoreError::NotFound(format!(
+                "no organisation named {org:?}; create it with `stormwatch admin org add {org}`"
+            )));
+        }
+        let u = User {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: name.to_owned(),
+            org: org.to_owned(),
+            created: now(),
+        };
+        self.conn
+            .execute(
+                "INSERT INTO users(id, name, org, created) VALUES (?1, ?2, ?3, ?4)",
+                params![u.id, u.name, u.org, u.created],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(u)
+    }
+
+    fn token_add(&mut self, user: &str, hash: &str, expires: Option<&str>) -> Result<Token> {
+        let exists: bool = self
+            .conn
+            .prepare_cached("SELECT 1 FROM users WHERE name = ?1")
+            .and_then(|mut s| s.exists([user]))
+            .map_err(|e| self.err(e))?;
+        if !exists {
+            return Err(StoreError::NotFound(format!(
+                "no user named {user:?}; create it with `stormwatch admin user add {user} --org ORG`"
+            )));
+        }
+        let t = Token {
+            id: format!("tok_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+            user: user.to_owned(),
+            created: now(),
+            expires: expires.map(str::to_owned),
+            revoked: None,
+        };
+        self.conn
+            .execute(
+                "INSERT INTO tokens(id, user_name, hash, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![t.id, t.user, hash, t.created, t.expires],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(t)
+    }
+
+    fn token_revoke(&mut self, id: &str) -> Result<bool> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE tokens SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL",
+                params![id, now()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n > 0)
+    }
+
+    fn grant_add(&mut self, g: &Grant) -> Result<()> {
+        let d = self.directory()?;
+        check_grant(&d, g)?;
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO grants(principal_kind, principal, target_kind, target, permission)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    kind_str(g.principal_kind),
+                    g.principal,
+                    target_str(g.target_kind),
+                    g.target,
+                    g.permission.as_str()
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    fn directory(&self) -> Result<Directory> {
+        let c = &self.conn;
+        let e = |e| self.err(e);
+        let pairs = |sql: &str| -> Result<Vec<(String, String)>> {
+            let mut st = c.prepare_cached(sql).map_err(e)?;
+            let v = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(e)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(e)?;
+            Ok(v)
+        };
+        let idents = pairs("SELECT org, identity FROM org_identities ORDER BY identity")?;
+        let clients = pairs("SELECT org, client FROM org_clients ORDER BY client")?;
+        let mut st = c
+            .prepare_cached("SELECT id, name, created FROM orgs ORDER BY name")
+            .map_err(e)?;
+        let orgs = st
+            .query_map([], |r| {
+                let name: String = r.get(1)?;
+                Ok(Org {
+                    id: r.get(0)?,
+                    identities: idents
+                        .iter()
+                        .filter(|(o, _)| *o == name)
+                        .map(|(_, i)| i.clone())
+                        .collect(),
+                    clients: clients
+                        .iter()
+                        .filter(|(o, _)| *o == name)
+                        .map(|(_, i)| i.clone())
+                        .collect(),
+                    name,
+                    created: r.get(2)?,
+                })
+            })
+            .map_err(e)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(e)?;
+        let mut st = c
+            .prepare_cached("SELECT id, name, org, created FROM users ORDER BY name")
+            .map_err(e)?;
+        let users = st
+            .query_map([], |r| {
+                Ok(User {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    org: r.get(2)?,
+                    created: r.get(3)?,
+                })
+            })
+            .map_err(e)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(e)?;
+        let mut st = c
+            .prepare_cached(
+                "SELECT id, user_name, created, expires, revoked FROM tokens ORDER BY created, id",
+            )
+            .map_err(e)?;
+        let tokens = st
+            .query_map([], row_to_token)
+            .map_err(e)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(e)?;
+        let mut st = c
+            .prepare_cached(
+                "SELECT principal_kind, principal, target_kind, target, permission FROM grants
+                 ORDER BY target_kind, target, principal_kind, principal",
+            )
+            .map_err(e)?;
+        let grants = st
+            .query_map([], |r| {
+                let pk: String = r.get(0)?;
+                let tk: String = r.get(2)?;
+                let p: String = r.get(4)?;
+                Ok(Grant {
+                    principal_kind: if pk == "org" {
+                        PrincipalKind::Org
+                    } else {
+                        PrincipalKind::User
+                    },
+                    principal: r.get(1)?,
+                    target_kind: if tk == "object" {
+                        TargetKind::Object
+                    } else {
+                        TargetKind::Collection
+                    },
+                    target: r.get(3)?,
+                    permission: if p == "write" {
+                        Permission::Write
+                    } else {
+                        Permission::Read
+                    },
+                })
+            })
+            .map_err(e)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(e)?;
+        let mut st = c
+            .prepare_cached(
+                "SELECT id, name, description, default_marking, created FROM collections ORDER BY name",
+            )
+            .map_err(e)?;
+        let collections = st
+            .query_map([], row_to_collection)
+            .map_err(e)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(e)?;
+        Ok(Directory {
+            orgs,
+            users,
+            tokens,
+            grants,
+            collections,
+        })
+    }
+
+    fn token_owner(&self, hash: &str) -> Result<Option<TokenOwner>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT t.id, t.user_name, t.created, t.expires, t.revoked, u.id, u.name, u.org, u.created
+                 FROM tokens t JOIN users u ON u.name = t.user_name WHERE t.hash = ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        st.query_row([hash], |r| {
+            Ok(TokenOwner {
+                token: row_to_token(r)?,
+                user: User {
+                    id: r.get(5)?,
+                    name: r.get(6)?,
+                    org: r.get(7)?,
+                    created: r.get(8)?,
+                },
+            })
+        })
+        .optional()
+        .map_err(|e| self.err(e))
+    }
+
+    fn log_access(&mut self, records: &[AccessRecord]) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let path = self.path.display().to_string();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut st = tx
+                .prepare_cached(
+                    "INSERT INTO access_log(time, token, user_name, org, collection, object_id, version, tlp, endpoint)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(err)?;
+            for a in records {
+                st.execute(params![
+                    a.time,
+                    a.token,
+                    a.user,
+                    a.org,
+                    a.collection,
+                    a.object_id,
+                    a.version,
+                    a.tlp,
+                    a.endpoint
+                ])
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(())
+    }
+
+    fn access_log(&self, limit: usize) -> Result<Vec<AccessRecord>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT time, token, user_name, org, collection, object_id, version, tlp, endpoint
+                 FROM access_log ORDER BY n DESC LIMIT ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        let v = st
+            .query_map([limit.min(i64::MAX as usize) as i64], |r| {
+                Ok(AccessRecord {
+                    time: r.get(0)?,
+                    token: r.get(1)?,
+                    user: r.get(2)?,
+                    org: r.get(3)?,
+                    collection: r.get(4)?,
+                    object_id: r.get(5)?,
+                    version: r.get(6)?,
+                    tlp: r.get(7)?,
+                    endpoint: r.get(8)?,
+                })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        Ok(v)
+    }
+
+    fn status_put(&mut self, id: &str, owner: &str, json: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO status(id, owner, created, json) VALUES (?1, ?2, ?3, ?4)",
+                params![id, owner, now(), json],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    fn status_get(&self, id: &str) -> Result<Option<(String, String)>> {
+        self.conn
+            .query_row("SELECT owner, json FROM status WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+}
+
+impl SqliteStore {
+    fn collection_by_name(&self, name: &str) -> Result<Option<Collection>> {
+        self.conn
+            .query_row(
+                "SELECT id, name, description, default_marking, created FROM collections WHERE name = ?1",
+                [name],
+                row_to_collection,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+}
+
+/// Now as a stored timestamp.
+fn now() -> String {
+    stormwatch_model::Timestamp::now().to_string()
+}
+
+/// Columns of an [`Entry`] from `entries e` (the JSON column follows).
+const ENTRY_COLS: &str = "e.cseq, e.collection, e.id, e.type, e.version, e.spec_version, e.added, \
+     e.markings, e.created_by, e.ends, e.first, e.last";
+
+fn split_list(s: String) -> Vec<String> {
+    s.split(' ')
+        .filter(|x| !x.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        cseq: r.get(0)?,
+        collection: r.get(1)?,
+        id: r.get(2)?,
+        type_name: r.get(3)?,
+        version: r.get(4)?,
+        spec_version: r.get(5)?,
+        added: r.get(6)?,
+        markings: split_list(r.get(7)?),
+        created_by: r.get(8)?,
+        ends: split_list(r.get(9)?),
+        first: r.get(10)?,
+        last: r.get(11)?,
+        json: r.get(12)?,
+    })
+}
+
+fn row_to_token(r: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
+    Ok(Token {
+        id: r.get(0)?,
+        user: r.get(1)?,
+        created: r.get(2)?,
+        expires: r.get(3)?,
+        revoked: r.get(4)?,
+    })
+}
+
+fn row_to_collection(r: &rusqlite::Row<'_>) -> rusqlite::Result<Collection> {
+    Ok(Collection {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        description: r.get(2)?,
+        default_marking: r.get(3)?,
+        created: r.get(4)?,
+    })
+}
+
+/// Appends ` AND col IN (?n, ...)` for a non-empty list.
+fn push_in(sql: &mut String, args: &mut Vec<rusqlite::types::Value>, col: &str, vals: &[String]) {
+    if vals.is_empty() {
+        return;
+    }
+    let start = args.len();
+    args.extend(vals.iter().map(|v| rusqlite::types::Value::from(v.clone())));
+    let marks: Vec<String> = (start..args.len()).map(|i| format!("?{}", i + 1)).collect();
+    sql.push_str(&format!(" AND {col} IN ({})", marks.join(", ")));
+}
+
+fn kind_str(k: PrincipalKind) -> &'static str {
+    match k {
+        PrincipalKind::User => "user",
+        PrincipalKind::Org => "org",
+    }
+}
+
+fn target_str(k: TargetKind) -> &'static str {
+    match k {
+        TargetKind::Collection => "collection",
+        TargetKind::Object => "object",
+    }
+}
+
+/// The grant names an existing principal and collection.
+pub(crate) fn check_grant(d: &Directory, g: &Grant) -> Result<()> {
+    let known = match g.principal_kind {
+        PrincipalKind::User => d.users.iter().any(|u| u.name == g.principal),
+        PrincipalKind::Org => d.orgs.iter().any(|o| o.name == g.principal),
+    };
+    if !known {
+        return Err(StoreError::NotFound(format!(
+            "no user or organisation named {:?}",
+            g.principal
+        )));
+    }
+    if g.target_kind == TargetKind::Collection && !d.collections.iter().any(|c| c.name == g.target)
+    {
+        return Err(StoreError::NotFound(format!(
+            "no collection named {:?}; create it with `stormwatch admin collection add {}`",
+            g.target, g.target
+        )));
+    }
+    Ok(())
+}
+
+/// Adds collection entries inside a write transaction, with strictly increasing
+/// date-added keys.
+struct EntryWriter<'t> {
+    tx: &'t Transaction<'t>,
+    collection: String,
+    last_added: Option<String>,
+}
+
+impl<'t> EntryWriter<'t> {
+    fn new(tx: &'t Transaction<'t>, collection: &str) -> rusqlite::Result<EntryWriter<'t>> {
+        let last_added = tx
+            .query_row(
+                "SELECT added FROM entries ORDER BY cseq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(EntryWriter {
+            tx,
+            collection: collection.to_owned(),
+            last_added,
+        })
+    }
+
+    fn add(&mut self, seq: i64, m: &ObjectMeta, version: &str) -> rusqlite::Result<()> {
+        let added = share::next_added(self.last_added.as_deref());
+        let n = self
+            .tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO entries(collection, seq, id, type, version, spec_version, added, markings, created_by, ends)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                self.collection,
+                seq,
+                m.id,
+                m.type_name,
+                version,
+                m.spec_version,
+                added,
+                m.markings.join(" "),
+                m.created_by_ref,
+                share::ends_of(m).join(" ")
+            ])?;
+        if n > 0 {
+            self.last_added = Some(added);
+            refresh_flags(self.tx, &self.collection, &m.id)?;
+        }
+        Ok(())
+    }
+
+    fn replaced(&mut self, seq: i64, m: &ObjectMeta) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE entries SET markings = ?2, created_by = ?3, ends = ?4 WHERE seq = ?1",
+            )?
+            .execute(params![
+                seq,
+                m.markings.join(" "),
+                m.created_by_ref,
+                share::ends_of(m).join(" ")
+            ])?;
+        Ok(())
+    }
+}
+
+/// Recomputes the first/last flags of an object's entries in a collection.
+fn refresh_flags(tx: &Transaction<'_>, collection: &str, id: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "UPDATE entries SET
+            first = (version = (SELECT min(version) FROM entries x WHERE x.collection = ?1 AND x.id = ?2)),
+            last = (version = (SELECT max(version) FROM entries x WHERE x.collection = ?1 AND x.id = ?2))
+         WHERE collection = ?1 AND id = ?2",
+    )?
+    .execute(params![collection, id])?;
+    Ok(())
+}
+
+/// Schema 1 -> 2: the sharing tables, and every stored version in `default`.
+fn migrate_1_to_2(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(SCHEMA_SHARE)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    tx.execute(
+        "INSERT OR IGNORE INTO collections(id, name, description, default_marking, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, DEFAULT_COLLECTION, "Objects imported without --collection", share::AMBER, now()],
+    )?;
+    let id: String = tx.query_row(
+        "SELECT id FROM collections WHERE name = ?1",
+        [DEFAULT_COLLECTION],
+        |r| r.get(0),
+    )?;
+    let rows: Vec<(i64, String, String)> = {
+        let mut st = tx.prepare("SELECT seq, version, json FROM objects ORDER BY seq")?;
+        let v = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        v
+    };
+    let mut w = EntryWriter::new(tx, &id)?;
+    for (seq, version, json) in rows {
+        let Ok(map) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&json)
+        else {
+            continue;
+        };
+        let m = ObjectMeta::from_map(&map);
+        w.add(seq, &m, &version)?;
+    }
+    Ok(())
 }

@@ -23,6 +23,10 @@ pub struct Args {
     #[arg(long)]
     pub skip_invalid: bool,
 
+    /// Add the objects to this collection (see `admin collection add`) instead of `default`
+    #[arg(long, value_name = "NAME")]
+    pub collection: Option<String>,
+
     /// Reject objects whose JSON is larger than this many bytes
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_object_bytes)]
     pub max_object_bytes: usize,
@@ -45,6 +49,11 @@ impl Progress for Bar {
 
 pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     let mut store = g.open_store()?;
+    store.use_collection(
+        a.collection
+            .as_deref()
+            .unwrap_or(stormwatch_store::DEFAULT_COLLECTION),
+    )?;
     let opts = ImportOptions {
         skip_invalid: a.skip_invalid,
         limits: Limits {

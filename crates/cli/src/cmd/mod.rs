@@ -4,11 +4,13 @@
 pub mod actor;
 pub mod audit;
 pub mod detect;
+pub mod admin;
 pub mod export;
 pub mod exposure;
 pub mod hunt;
 pub mod import;
 pub mod intel;
 pub mod search;
+pub mod serve;
 pub mod show;
 pub mod stats;

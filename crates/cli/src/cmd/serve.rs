@@ -1,0 +1,54 @@
+//! `stormwatch serve`: the TAXII 2.1 server and REST API over the store.
+
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+
+use crate::global::{Exit, Global};
+
+/// Serve the store over TAXII 2.1 (`/taxii2/`) and a JSON REST API (`/api/`).
+///
+/// Every data path enforces TLP 2.0 for the calling account (see `admin`).
+/// Credentials: `Authorization: Bearer TOKEN`, or HTTP Basic with the user name and
+/// the token as password. One JSON line per request goes to stderr (`--quiet`
+/// turns them off). SIGINT or SIGTERM stops accepting and finishes requests in flight.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Address to listen on
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8480")]
+    pub listen: SocketAddr,
+
+    /// Largest request body accepted (bytes); larger POSTs get 413
+    #[arg(long, value_name = "BYTES", default_value_t = 32 << 20)]
+    pub max_body_bytes: usize,
+
+    /// Requests per second allowed per token, bursts of twice that (0: unlimited)
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub rate_limit: u32,
+
+    /// Largest page a client may ask for with `limit`
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_page: usize,
+
+    /// Worker threads (0: one per core)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+}
+
+pub fn run(g: &Global, a: &Args) -> Result<Exit> {
+    let location = g.location()?;
+    let mut config = stormwatch_server::Config::new(a.listen, location.clone());
+    config.max_body_bytes = a.max_body_bytes;
+    config.rate_limit = a.rate_limit;
+    config.max_page = a.max_page.max(1);
+    config.threads = a.threads;
+    config.request_log = !g.quiet;
+    stormwatch_server::run(config, |addr| {
+        // Always printed: scripts wait for this line to know the port.
+        eprintln!(
+            "{{\"event\":\"listening\",\"address\":\"{addr}\",\"store\":{},\"taxii\":\"http://{addr}/taxii2/\"}}",
+            serde_json::Value::from(location.to_string())
+        );
+    })
+    .with_context(|| format!("serve {}", a.listen))?;
+    Ok(Exit::Clean)
+}

@@ -1,0 +1,422 @@
+//! `stormwatch serve` and `stormwatch admin` through the binary: the OASIS
+//! taxii2-client walking the whole TAXII 2.1 API on ICS ATT&CK (every object checked
+//! by stix2-validator), tokens (hashed, revoked, expired), bad input, graceful
+//! shutdown.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use stormwatch_testkit::{oracle, shared_data, workspace_root};
+
+#[path = "../../server/tests/common/mod.rs"]
+mod common;
+use common::{b64, http};
+
+fn sw(db: &Path) -> Command {
+    let mut c = Command::cargo_bin("stormwatch").unwrap();
+    c.env_remove("STORMWATCH_DB")
+        .env_remove("STORMWATCH_DATABASE_URL")
+        .arg("--db")
+        .arg(db);
+    c
+}
+
+fn ok(db: &Path, args: &[&str]) -> String {
+    let out = sw(db).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A running `stormwatch serve` on a free port.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    log: std::sync::mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(db: &Path, extra: &[&str]) -> Server {
+        let bin = assert_cmd::cargo::cargo_bin("stormwatch");
+        let mut child = std::process::Command::new(bin)
+            .env_remove("STORMWATCH_DB")
+            .env_remove("STORMWATCH_DATABASE_URL")
+            .arg("--db")
+            .arg(db)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let first = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("serve printed nothing");
+        let v: Value = serde_json::from_str(&first).expect(&first);
+        assert_eq!(v["event"], "listening", "{first}");
+        let addr = v["address"].as_str().unwrap().parse().unwrap();
+        Server {
+            child,
+            addr,
+            log: rx,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/taxii2/", self.addr)
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    fn stop(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let pid = self.child.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        let lines = self.log.try_iter().collect();
+        (status, lines)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const TAXII: &str = "application/taxii+json;version=2.1";
+
+/// A store with collection `ics` (TLP:CLEAR default) and user alice (write) with a token.
+fn setup(dir: &Path, ics: Option<&Path>) -> (PathBuf, String) {
+    let db = dir.join("kb.db");
+    ok(
+        &db,
+        &[
+            "admin",
+            "collection",
+            "add",
+            "ics",
+            "--default-marking",
+            "TLP:CLEAR",
+        ],
+    );
+    if let Some(f) = ics {
+        ok(
+            &db,
+            &["import", "-q", "--collection", "ics", f.to_str().unwrap()],
+        );
+    }
+    ok(&db, &["admin", "org", "add", "acme"]);
+    ok(&db, &["admin", "user", "add", "alice", "--org", "acme"]);
+    ok(&db, &["admin", "grant", "alice", "ics", "write"]);
+    let token = ok(&db, &["admin", "token", "create", "alice"]);
+    let token = token.trim().to_owned();
+    assert!(token.starts_with("swt_") && !token.contains('\n'));
+    (db, token)
+}
+
+fn collection_id(db: &Path, name: &str) -> String {
+    let v: Value =
+        serde_json::from_str(&ok(db, &["admin", "collection", "list", "-f", "json"])).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn taxii2_client_walks_the_whole_api_on_ics_attack() {
+    let Some(ics) = shared_data("attack/ics-attack-18.1.json") else {
+        return;
+    };
+    let Some(python) = oracle("STORMWATCH_PYTHON") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (db, token) = setup(dir.path(), Some(&ics));
+    let server = Server::start(&db, &["--rate-limit", "0"]);
+    let script = workspace_root().join("crates/server/tests/py/taxii2_walk.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .args([&server.url(), "alice", &token, "1826"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "taxii2-client walk failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(v["objects"], 1826);
+    assert_eq!(v["pages"], 19);
+    assert!(v["passed"].as_array().unwrap().len() >= 29, "{v}");
+    let (status, log) = server.stop();
+    assert!(status.success());
+    // Request logs: one JSON line per request, with the user.
+    let reqs: Vec<Value> = log
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["method"].is_string())
+        .collect();
+    assert!(reqs.len() > 40);
+    assert!(reqs
+        .iter()
+        .any(|r| r["user"] == "alice" && r["status"] == 200));
+}
+
+#[test]
+fn tokens_are_checked_revoked_and_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, token) = setup(dir.path(), None);
+    // The store keeps only hashes.
+    let raw = std::fs::read(&db).unwrap();
+    assert!(!raw.windows(token.len()).any(|w| w == token.as_bytes()));
+    ok(&db, &["admin", "user", "add", "bob", "--org", "acme"]);
+    let bob = ok(&db, &["admin", "token", "create", "bob", "--expires", "1s"]);
+    let server = Server::start(&db, &[]);
+    let get = |auth: &str| {
+        http(
+            server.addr,
+            "GET",
+            "/taxii2/root/collections/",
+            &[("Accept", TAXII), ("Authorization", auth)],
+            b"",
+        )
+    };
+    let (st, hs, body) = get(&format!("Bearer {token}"));
+    assert_eq!(st, 200, "{body}");
+    assert!(hs.iter().any(|(k, v)| k == "content-type" && v == TAXII));
+    assert!(body.contains("\"title\":\"ics\""));
+    // HTTP Basic: user name and token as password; another user's name fails.
+    let basic = |u: &str| {
+        let s = format!("{u}:{token}");
+        format!("Basic {}", b64(s.as_bytes()))
+    };
+    assert_eq!(get(&basic("alice")).0, 200);
+    assert_eq!(get(&basic("bob")).0, 401);
+    // Unknown, malformed and missing credentials: 401 with a TAXII error.
+    let (st, hs, body) = get("Bearer swt_0000");
+    assert_eq!(st, 401);
+    assert!(hs.iter().any(|(k, _)| k == "www-authenticate"));
+    let e: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(e["http_status"], "401");
+    assert_eq!(get("Token abc").0, 401);
+    let (st, _, _) = http(server.addr, "GET", "/taxii2/root/", &[], b"");
+    assert_eq!(st, 401);
+    // Discovery needs no credential.
+    assert_eq!(http(server.addr, "GET", "/taxii2/", &[], b"").0, 200);
+    // Expired.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(get(&format!("Bearer {}", bob.trim())).0, 401);
+    // Revoked (effective within a second).
+    let list: Value =
+        serde_json::from_str(&ok(&db, &["admin", "token", "list", "-f", "json"])).unwrap();
+    let id = list[0]["id"].as_str().unwrap().to_owned();
+    ok(&db, &["admin", "token", "revoke", &id]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (st, _, body) = get(&format!("Bearer {token}"));
+    assert_eq!(st, 401);
+    assert!(body.contains("revoked"));
+    sw(&db)
+        .args(["admin", "token", "revoke", &id])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn bad_input_is_refused_with_taxii_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, token) = setup(dir.path(), None);
+    let cid = collection_id(&db, "ics");
+    let server = Server::start(&db, &["--max-body-bytes", "10000"]);
+    let auth = format!("Bearer {token}");
+    let path = format!("/taxii2/root/collections/{cid}/objects/");
+    let post = |ct: &str, body: &[u8]| {
+        http(
+            server.addr,
+            "POST",
+            &path,
+            &[
+                ("Accept", TAXII),
+                ("Content-Type", ct),
+                ("Authorization", &auth),
+            ],
+            body,
+        )
+    };
+    let err = |r: (u16, Vec<(String, String)>, String), code: u16| {
+        assert_eq!(r.0, code, "{}", r.2);
+        let v: Value = serde_json::from_str(&r.2).unwrap();
+        assert_eq!(v["http_status"], code.to_string());
+        assert!(v["title"].is_string() && v["description"].is_string());
+    };
+    err(post(TAXII, b"{\"objects\": [}"), 400);
+    err(post(TAXII, b"[1,2]"), 400);
+    err(post("application/json", b"{\"objects\": []}"), 415);
+    err(post(TAXII, &vec![b' '; 20_000]), 413);
+    let deep = format!("{{\"objects\": [{}{}]}}", "[".repeat(500), "]".repeat(500));
+    err(post(TAXII, deep.as_bytes()), 400);
+    err(
+        http(
+            server.addr,
+            "GET",
+            &path,
+            &[("Accept", "text/html"), ("Authorization", &auth)],
+            b"",
+        ),
+        406,
+    );
+    err(
+        http(
+            server.addr,
+            "GET",
+            &format!("{path}?limit=abc"),
+            &[("Authorization", &auth)],
+            b"",
+        ),
+        400,
+    );
+    err(
+        http(
+            server.addr,
+            "GET",
+            &format!("{path}?added_after=yesterday"),
+            &[("Authorization", &auth)],
+            b"",
+        ),
+        400,
+    );
+    err(
+        http(
+            server.addr,
+            "GET",
+            "/taxii2/root/collections/nope/objects/",
+            &[("Authorization", &auth)],
+            b"",
+        ),
+        404,
+    );
+    // Invalid STIX: a status with per-object failures, nothing written.
+    let good = r#"{"type":"malware","spec_version":"2.1","id":"malware--2a4b3c1d-0000-4000-8000-000000000001","created":"2025-01-01T00:00:00Z","modified":"2025-01-01T00:00:00Z","name":"x","is_family":true}"#;
+    let bad = r#"{"type":"malware","spec_version":"2.1","id":"malware--2a4b3c1d-0000-4000-8000-000000000002","created":"not a time"}"#;
+    let (st, _, body) = post(
+        TAXII,
+        format!("{{\"objects\": [{good}, {bad}]}}").as_bytes(),
+    );
+    assert_eq!(st, 202, "{body}");
+    let s: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(s["status"], "complete");
+    assert_eq!(
+        (s["success_count"].as_u64(), s["failure_count"].as_u64()),
+        (Some(0), Some(2))
+    );
+    let why = s["failures"].to_string();
+    assert!(
+        why.contains("malware--2a4b3c1d-0000-4000-8000-000000000002") && why.contains("created"),
+        "{why}"
+    );
+    let (st, _, body) = http(server.addr, "GET", &path, &[("Authorization", &auth)], b"");
+    assert_eq!(st, 200);
+    assert!(!body.contains("malware--"), "{body}");
+    // The valid one alone is added.
+    let (st, _, body) = post(TAXII, format!("{{\"objects\": [{good}]}}").as_bytes());
+    assert_eq!(st, 202);
+    let s: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(s["success_count"], 1);
+    let sid = s["id"].as_str().unwrap();
+    let (st, _, body) = http(
+        server.addr,
+        "GET",
+        &format!("/taxii2/root/status/{sid}/"),
+        &[("Authorization", &auth)],
+        b"",
+    );
+    assert_eq!(st, 200);
+    assert!(body.contains("\"success_count\":1"));
+}
+
+#[test]
+fn graceful_shutdown_and_health() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = setup(dir.path(), None);
+    let server = Server::start(&db, &[]);
+    let (st, _, body) = http(server.addr, "GET", "/healthz", &[], b"");
+    assert_eq!(st, 200);
+    assert!(body.contains("\"status\":\"ok\""));
+    let (status, log) = server.stop();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        log.iter().any(|l| l.contains("\"event\":\"shutdown\"")),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn admin_refuses_unknown_names_and_bad_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kb.db");
+    let fails = |args: &[&str], needle: &str| {
+        let out = sw(&db).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(e.contains(needle), "{args:?}: {e}");
+    };
+    fails(
+        &["admin", "user", "add", "u", "--org", "ghost"],
+        "admin org add ghost",
+    );
+    fails(
+        &["import", "--collection", "nope", "x.json"],
+        "admin collection add nope",
+    );
+    fails(
+        &[
+            "admin",
+            "collection",
+            "add",
+            "c",
+            "--default-marking",
+            "TLP:PURPLE",
+        ],
+        "TLP:CLEAR",
+    );
+    ok(&db, &["admin", "collection", "add", "c"]);
+    fails(&["admin", "collection", "add", "c"], "exists already");
+    ok(&db, &["admin", "org", "add", "o"]);
+    ok(&db, &["admin", "user", "add", "u", "--org", "o"]);
+    fails(
+        &["admin", "token", "create", "u", "--expires", "soon"],
+        "90d",
+    );
+    fails(&["admin", "grant", "u", "c", "admin"], "read nor write");
+    fails(
+        &["admin", "grant", "nobody", "c", "read"],
+        "no user or organisation",
+    );
+    let list = ok(&db, &["admin", "collection", "list"]);
+    assert!(list.contains("TLP:AMBER"), "{list}");
+}

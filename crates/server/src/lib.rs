@@ -1,0 +1,222 @@
+//! Stormwatch's sharing server: TAXII 2.1 (discovery, API root, collections,
+//! objects, manifest, versions, status) and a JSON REST API with its OpenAPI
+//! document, over any [`stormwatch_store::Store`] backend (SQLite or PostgreSQL).
+//!
+//! Owns HTTP only: requests are authenticated and filtered by [`access`] (the one
+//! place where TLP 2.0 is enforced), data comes from the store through a pool of
+//! connections used on blocking threads. Request logs are JSON lines on stderr.
+
+pub mod access;
+mod http;
+mod rest;
+mod taxii;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use stormwatch_store::{Location, Store};
+
+pub use http::ApiError;
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub location: Location,
+    /// Largest request body accepted (bytes).
+    pub max_body_bytes: usize,
+    /// Requests per second allowed per token (0: unlimited); bursts of twice that.
+    pub rate_limit: u32,
+    /// Write one JSON line per request to stderr.
+    pub request_log: bool,
+    /// Largest page (`limit`) served.
+    pub max_page: usize,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+}
+
+impl Config {
+    pub fn new(listen: SocketAddr, location: Location) -> Config {
+        Config {
+            listen,
+            location,
+            max_body_bytes: 32 << 20,
+            rate_limit: 100,
+            request_log: true,
+            max_page: 1000,
+            threads: 0,
+        }
+    }
+}
+
+/// Errors that stop the server from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+    #[error(transparent)]
+    Store(#[from] stormwatch_store::StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Store connections for blocking threads.
+pub(crate) struct Pool {
+    location: Location,
+    idle: Mutex<Vec<Box<dyn Store>>>,
+}
+
+impl Pool {
+    fn new(location: Location) -> Pool {
+        Pool {
+            location,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn take(&self) -> stormwatch_store::Result<Box<dyn Store>> {
+        if let Some(s) = self.idle.lock().ok().and_then(|mut v| v.pop()) {
+            return Ok(s);
+        }
+        self.location.open()
+    }
+
+    fn give(&self, s: Box<dyn Store>) {
+        if let Ok(mut v) = self.idle.lock() {
+            if v.len() < 64 {
+                v.push(s);
+            }
+        }
+    }
+}
+
+/// Shared server state.
+pub(crate) struct State {
+    pub config: Config,
+    pool: Pool,
+    policy: RwLock<(Instant, Arc<access::Policy>)>,
+    pub limiter: http::RateLimiter,
+    pub started: Instant,
+}
+
+/// How long a directory snapshot (users, grants, collections) is reused. Admin
+/// changes made by other processes take effect within this time.
+const POLICY_TTL: Duration = Duration::from_secs(1);
+
+impl State {
+    /// Runs `f` with a store connection on a blocking thread.
+    pub async fn with_store<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Store, &Arc<access::Policy>) -> Result<T, ApiError> + Send + 'static,
+    {
+        let st = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let mut s = st.pool.take().map_err(ApiError::store)?;
+            let policy = st.policy(s.as_ref());
+            let r = match policy {
+                Ok(p) => f(s.as_mut(), &p),
+                Err(e) => Err(e),
+            };
+            st.pool.give(s);
+            r
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
+    }
+
+    /// The current policy, re-read from the store when older than [`POLICY_TTL`].
+    fn policy(&self, store: &dyn Store) -> Result<Arc<access::Policy>, ApiError> {
+        if let Ok(g) = self.policy.read() {
+            if g.0.elapsed() < POLICY_TTL {
+                return Ok(Arc::clone(&g.1));
+            }
+        }
+        let p = Arc::new(access::Policy::new(
+            store.directory().map_err(ApiError::store)?,
+        ));
+        if let Ok(mut g) = self.policy.write() {
+            *g = (Instant::now(), Arc::clone(&p));
+        }
+        Ok(p)
+    }
+}
+
+/// The router for a state (used by [`run`] and by tests).
+fn app(state: Arc<State>) -> axum::Router {
+    let taxii = taxii::routes();
+    let rest = rest::routes();
+    axum::Router::new()
+        .merge(taxii)
+        .merge(rest)
+        .route("/healthz", axum::routing::get(http::healthz))
+        .fallback(http::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            http::log_requests,
+        ))
+        .with_state(state)
+}
+
+/// Opens the store, binds, serves until SIGINT or SIGTERM, then finishes the
+/// requests in flight. `ready` is called with the bound address.
+pub fn run(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    rt.enable_all();
+    if config.threads > 0 {
+        rt.worker_threads(config.threads);
+    }
+    let rt = rt.max_blocking_threads(32).build()?;
+    rt.block_on(async move {
+        // Open once up front: migrations run here, and a bad URL fails fast.
+        let first = config.location.open()?;
+        let policy = access::Policy::new(first.directory()?);
+        let pool = Pool::new(config.location.clone());
+        pool.give(first);
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| ServeError::Listen(config.listen, e))?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State {
+            limiter: http::RateLimiter::new(config.rate_limit),
+            config,
+            pool,
+            policy: RwLock::new((Instant::now(), Arc::new(policy))),
+            started: Instant::now(),
+        });
+        ready(addr);
+        axum::serve(
+            listener,
+            app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    eprintln!(
+        "{{\"event\":\"shutdown\",\"time\":\"{}\",\"message\":\"finishing requests in flight\"}}",
+        stormwatch_model::Timestamp::now()
+    );
+}
