@@ -111,7 +111,7 @@ pub fn stage(pb: &ProgressBar, name: &str, total: Option<u64>, bytes: bool) {
             pb.set_length(t);
             pb.set_position(0);
             let tpl = if bytes {
-                "{msg} {prefix:>9} [{bar:30}] {bytes}/{total_bytes} ({eta})"
+                "{msg} {prefix:>9} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ({eta})"
             } else {
                 "{msg} {prefix:>9} [{bar:30}] {pos}/{len} ({eta})"
             };

@@ -150,6 +150,16 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         ..Default::default()
     };
     let (files, mut errors) = collect_inputs(a)?;
+    // Progress: bytes read of all inputs (compressed inputs count as stored), with the
+    // rate; drawn only on a terminal.
+    let total_bytes: u64 = files
+        .iter()
+        .filter(|(p, _)| p.as_os_str() != "-")
+        .filter_map(|(p, _)| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let pb = g.progress("hunt");
+    global::stage(&pb, "sweep", Some(total_bytes), true);
 
     let fmt = g.format;
     let mut out = global::stdout();
@@ -180,7 +190,7 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
             Box::new(std::io::stdin())
         } else {
             match std::fs::File::open(&path) {
-                Ok(f) => Box::new(f),
+                Ok(f) => Box::new(pb.wrap_read(f)),
                 Err(e) => {
                     errors.push(HuntError {
                         file: display,
@@ -289,6 +299,7 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         }
         inputs.push(rep);
     }
+    pb.finish_and_clear();
     let summary: Vec<Summary> = summary.into_values().collect();
     let total: u64 = summary.iter().map(|s| s.hits).sum();
     match fmt {
