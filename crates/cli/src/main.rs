@@ -43,6 +43,7 @@ enum Command {
     Intel(cmd::intel::Args),
     Actor(cmd::actor::Args),
     Hunt(cmd::hunt::Args),
+    Attribute(cmd::attribute::Args),
 }
 
 impl Command {
@@ -80,6 +81,7 @@ fn main() -> ExitCode {
         Command::Intel(a) => cmd::intel::run(&cli.global, a),
         Command::Actor(a) => cmd::actor::run(&cli.global, a),
         Command::Hunt(a) => cmd::hunt::run(&cli.global, a),
+        Command::Attribute(a) => cmd::attribute::run(&cli.global, a),
     };
     global::finish(result)
 }

@@ -6,6 +6,7 @@
 //! `docs/CLI.md`; a new output format touches this crate only.
 
 pub mod actor;
+pub mod attribution;
 
 use serde::Serialize;
 use std::io::{self, Write};

@@ -2,6 +2,7 @@
 //! `stormwatch_report`.
 
 pub mod actor;
+pub mod attribute;
 pub mod export;
 pub mod hunt;
 pub mod import;
