@@ -8,6 +8,7 @@
 //! It reads the store and returns plain results; it never prints.
 
 pub mod actors;
+pub mod claims;
 pub mod overlap;
 pub mod profile;
 

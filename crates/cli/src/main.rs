@@ -44,6 +44,7 @@ enum Command {
     Actor(cmd::actor::Args),
     Hunt(cmd::hunt::Args),
     Attribute(cmd::attribute::Args),
+    Claim(cmd::claim::Args),
 }
 
 impl Command {
@@ -82,6 +83,7 @@ fn main() -> ExitCode {
         Command::Actor(a) => cmd::actor::run(&cli.global, a),
         Command::Hunt(a) => cmd::hunt::run(&cli.global, a),
         Command::Attribute(a) => cmd::attribute::run(&cli.global, a),
+        Command::Claim(a) => cmd::claim::run(&cli.global, a),
     };
     global::finish(result)
 }

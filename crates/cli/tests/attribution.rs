@@ -187,3 +187,139 @@ fn observations_from_a_file() {
         "{err}"
     );
 }
+
+fn pack_store() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kb.db");
+    sw(&db).args(["-q", "intel", "init"]).assert().success();
+    (dir, db)
+}
+
+fn groups_for(v: &Value, subject: &str, object: &str) -> (u64, u64) {
+    let p = v["propositions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["subject"] == subject && p["kind"] == "attributed-to" && p["object"] == object)
+        .unwrap_or_else(|| panic!("{subject} -> {object} in {v}"));
+    (
+        p["claims"].as_u64().unwrap(),
+        p["independent_groups"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn claims_count_independent_groups_not_documents() {
+    let (_d, db) = pack_store();
+    let prc = "People's Republic of China (state)";
+    let (v, code, _) = run_json(&db, &["claim", "list", "--kind", "attributed-to"]);
+    assert_eq!(code, 0);
+    let (n0, g0) = groups_for(&v, "Salt Typhoon", prc);
+    // Every claim carries source, group, grade and confidence.
+    for c in v["claims"].as_array().unwrap() {
+        assert!(
+            c["source"].is_string()
+                && c["independence_group"].is_string()
+                && c["admiralty"].is_string(),
+            "{c}"
+        );
+    }
+    // A second US government voice adds a document, not an independent group...
+    let out = sw(&db)
+        .args(["claim", "add", "Salt Typhoon", "attributed-to", prc, "--source", "FBI", "--date", "2025-04",
+               "--reference", "FBI request for information, 2025-04: seeks information on individuals behind Salt Typhoon"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8(out.stdout).unwrap();
+    assert!(id.trim().starts_with("relationship--"), "{id}");
+    let (v, _, _) = run_json(&db, &["claim", "list", "--kind", "attributed-to"]);
+    let c = v["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id.trim())
+        .unwrap();
+    assert_eq!(c["admiralty"], "A2");
+    assert_eq!(c["confidence"], 70);
+    assert_eq!(c["independence_group"], "US government");
+    let (n1, g1) = groups_for(&v, "Salt Typhoon", prc);
+    assert_eq!(
+        (n1, g1),
+        (n0 + 1, g0 + 1),
+        "US government was not yet among the groups"
+    );
+    // ...and a third US agency in the same group adds neither.
+    sw(&db)
+        .args([
+            "-q",
+            "claim",
+            "add",
+            "Salt Typhoon",
+            "attributed-to",
+            prc,
+            "--source",
+            "CISA",
+            "--grade",
+            "b3",
+            "--reference",
+            "FBI and CISA joint statement, 2024-11-13",
+        ])
+        .assert()
+        .success();
+    let (v, _, _) = run_json(&db, &["claim", "list", "--about", "salt"]);
+    assert_eq!(groups_for(&v, "Salt Typhoon", prc), (n1 + 1, g1));
+    // A typo in the kind, the grade or an unknown name is named.
+    let out = sw(&db)
+        .args([
+            "claim",
+            "add",
+            "Salt Typhoon",
+            "atributed-to",
+            prc,
+            "--source",
+            "X",
+            "--reference",
+            "r",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"atributed-to\""));
+    let out = sw(&db)
+        .args([
+            "claim",
+            "add",
+            "Salt Typhoon",
+            "attributed-to",
+            prc,
+            "--source",
+            "X",
+            "--grade",
+            "G9",
+            "--reference",
+            "r",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--grade \"G9\""));
+    let out = sw(&db)
+        .args([
+            "claim",
+            "add",
+            "Salt Typhoon",
+            "attributed-to",
+            "Nowhere Ltd",
+            "--source",
+            "X",
+            "--reference",
+            "r",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Nowhere Ltd"));
+}

@@ -6,6 +6,7 @@ use serde::Serialize;
 use std::io::{self, Write};
 
 use crate::{clean, write_csv, write_json, write_jsonl, Format, Table};
+use stormwatch_attribution::claims::{Claim, Proposition};
 use stormwatch_attribution::overlap::{Candidate, Ranking};
 
 // ---------------------------------------------------------------- attribute
@@ -130,6 +131,119 @@ pub fn ranking(out: &mut dyn Write, fmt: Format, r: &Ranking) -> io::Result<()> 
                 observed: &r.used,
                 candidates_total: r.candidates_total,
                 caveat: RANKING_CAVEAT,
+            },
+        ),
+    }
+}
+
+// ---------------------------------------------------------------- claim list
+
+#[derive(Serialize)]
+struct ClaimsDoc<'a> {
+    claims: &'a [Claim],
+    propositions: &'a [Proposition],
+}
+
+/// Renders `claim list`.
+pub fn claims(
+    out: &mut dyn Write,
+    fmt: Format,
+    cs: &[Claim],
+    props: &[Proposition],
+) -> io::Result<()> {
+    match fmt {
+        Format::Jsonl => write_jsonl(out, cs),
+        Format::Csv => {
+            let rows: Vec<Vec<String>> = cs
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.subject.clone().unwrap_or_default(),
+                        c.kind.clone(),
+                        c.object.clone().unwrap_or_default(),
+                        c.source.clone().unwrap_or_default(),
+                        c.independence_group.clone(),
+                        c.date.clone().unwrap_or_default(),
+                        c.admiralty.clone().unwrap_or_default(),
+                        c.confidence.map(|x| x.to_string()).unwrap_or_default(),
+                        c.reference.clone().unwrap_or_default(),
+                        c.id.clone(),
+                    ]
+                })
+                .collect();
+            write_csv(
+                out,
+                &[
+                    "subject",
+                    "kind",
+                    "object",
+                    "source",
+                    "group",
+                    "date",
+                    "admiralty",
+                    "confidence",
+                    "reference",
+                    "id",
+                ],
+                &rows,
+            )
+        }
+        Format::Text => {
+            let mut t = Table::new(&[
+                "SUBJECT",
+                "CLAIM",
+                "OBJECT",
+                "SOURCE [GROUP]",
+                "DATE",
+                "GRADE",
+                "DISPUTED",
+            ]);
+            for c in cs {
+                t.row(vec![
+                    crate::ellipsize(c.subject.as_deref().unwrap_or(&c.subject_id), 40),
+                    c.kind.clone(),
+                    crate::ellipsize(c.object.as_deref().unwrap_or(&c.object_id), 40),
+                    format!(
+                        "{} [{}]",
+                        clean(c.source.as_deref().unwrap_or("unknown")),
+                        clean(&c.independence_group)
+                    ),
+                    c.date.clone().unwrap_or_else(|| "unknown".into()),
+                    format!(
+                        "{} ({})",
+                        c.admiralty.clone().unwrap_or_else(|| "-".into()),
+                        c.confidence.map_or("-".into(), |x| x.to_string())
+                    ),
+                    if c.revoked {
+                        "retracted".into()
+                    } else if c.disputed_by.is_empty() {
+                        String::new()
+                    } else {
+                        format!("by {}", c.disputed_by.len())
+                    },
+                ]);
+            }
+            t.write(out)?;
+            writeln!(
+                out,
+                "\nCorroboration (independent source groups, not documents):"
+            )?;
+            let mut p = Table::new(&["GROUPS", "CLAIMS", "PROPOSITION", "WHO"]);
+            for x in props {
+                p.row(vec![
+                    x.independent_groups.to_string(),
+                    x.claims.to_string(),
+                    crate::ellipsize(&format!("{} {} {}", x.subject, x.kind, x.object), 90),
+                    clean(&x.groups.join("; ")),
+                ]);
+            }
+            p.write(out)
+        }
+        _ => write_json(
+            out,
+            &ClaimsDoc {
+                claims: cs,
+                propositions: props,
             },
         ),
     }

@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod attribute;
+pub mod claim;
 pub mod export;
 pub mod hunt;
 pub mod import;
