@@ -7,6 +7,7 @@
 //! and actor profiles (techniques, software, CVEs, victims, attribution claims).
 //! It reads the store and returns plain results; it never prints.
 
+pub mod ach;
 pub mod actors;
 pub mod claims;
 pub mod overlap;

@@ -45,6 +45,7 @@ enum Command {
     Hunt(cmd::hunt::Args),
     Attribute(cmd::attribute::Args),
     Claim(cmd::claim::Args),
+    Ach(cmd::ach::Args),
 }
 
 impl Command {
@@ -53,6 +54,7 @@ impl Command {
     fn extra_formats(&self) -> &'static [Format] {
         match self {
             Command::Actor(_) => &[Format::Navigator],
+            Command::Ach(_) => &[Format::Md, Format::Html],
             _ => &[],
         }
     }
@@ -84,6 +86,7 @@ fn main() -> ExitCode {
         Command::Hunt(a) => cmd::hunt::run(&cli.global, a),
         Command::Attribute(a) => cmd::attribute::run(&cli.global, a),
         Command::Claim(a) => cmd::claim::run(&cli.global, a),
+        Command::Ach(a) => cmd::ach::run(&cli.global, a),
     };
     global::finish(result)
 }

@@ -323,3 +323,148 @@ fn claims_count_independent_groups_not_documents() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("Nowhere Ltd"));
 }
+
+fn ach_case() -> PathBuf {
+    stormwatch_testkit::example("ach-salt-typhoon.toml")
+}
+
+#[test]
+fn ach_example_renders_in_every_format_and_exports_as_stix() {
+    let (dir, db) = pack_store();
+    let case = ach_case();
+    let case = case.to_str().unwrap();
+    let (v, code, err) = run_json(&db, &["ach", case, "--store"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["hypotheses"].as_array().unwrap().len(), 4);
+    assert_eq!(v["ranking"][0], "H1");
+    assert!(v["sensitivity"]["removals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["kind"] == "group"));
+    assert!(v["caveat"].is_string());
+    let diag: Vec<f64> = v["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["diagnosticity"].as_f64().unwrap())
+        .collect();
+    assert!(diag.contains(&0.0) && diag.contains(&3.0), "{diag:?}");
+    // Every claim the case cites is a claim of the built-in pack.
+    let (claims, _, _) = run_json(&db, &["claim", "list"]);
+    let ids: Vec<&str> = claims["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    for e in v["evidence"].as_array().unwrap() {
+        for c in e["claims"].as_array().unwrap() {
+            assert!(
+                ids.contains(&c.as_str().unwrap()),
+                "{} cites {c}, not in the pack",
+                e["id"]
+            );
+        }
+    }
+    for (fmt, needle) in [
+        ("text", "INCONSISTENCY"),
+        ("md", "| **inconsistency** |"),
+        ("html", "<td class=\"II\">II</td>"),
+    ] {
+        let out = sw(&db)
+            .args(["--format", fmt, "ach", case])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let s = String::from_utf8(out.stdout).unwrap();
+        assert!(s.contains(needle), "{fmt}: {s}");
+        assert!(s.contains("Salt Typhoon") && s.contains("robust"), "{fmt}");
+    }
+    // Stored as a grouping with its extension-definition; both export.
+    let out = sw(&db)
+        .args([
+            "--format",
+            "jsonl",
+            "export",
+            "--type",
+            "grouping",
+            "--type",
+            "extension-definition",
+        ])
+        .output()
+        .unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    let objs: Vec<Value> = s
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let grouping = objs
+        .iter()
+        .find(|o| o["type"] == "grouping")
+        .expect("grouping exported");
+    assert!(objs.iter().any(|o| o["type"] == "extension-definition"));
+    let ext = grouping["extensions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap();
+    assert_eq!(ext["extension_type"], "property-extension");
+    assert_eq!(ext["ranking"][0], "H1");
+    // A source's grade changes the scores.
+    let text = std::fs::read_to_string(case).unwrap();
+    let changed = dir.path().join("changed.toml");
+    std::fs::write(
+        &changed,
+        text.replacen("grade = \"A2\"", "grade = \"A5\"", 1),
+    )
+    .unwrap();
+    let (w, code, _) = run_json(&db, &["ach", changed.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_ne!(
+        v["hypotheses"][1]["inconsistency"],
+        w["hypotheses"][1]["inconsistency"]
+    );
+    assert_eq!(w["evidence"][0]["weight"], 0.2);
+}
+
+#[test]
+fn ach_init_and_typos() {
+    let (dir, db) = pack_store();
+    let f = dir.path().join("case.toml");
+    sw(&db).args(["ach", "init"]).arg(&f).assert().success();
+    sw(&db).arg("ach").arg(&f).assert().success();
+    // init never overwrites.
+    sw(&db).args(["ach", "init"]).arg(&f).assert().code(2);
+    let text = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(
+        &f,
+        text.replace("relevance = \"medium\"", "relevence = \"medium\""),
+    )
+    .unwrap();
+    let out = sw(&db).arg("ach").arg(&f).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("case.toml") && err.contains("relevence") && err.contains("line"),
+        "{err}"
+    );
+    std::fs::write(&f, text.replace("H2 = \"I\" }", "H3 = \"I\" }")).unwrap();
+    let err =
+        String::from_utf8_lossy(&sw(&db).arg("ach").arg(&f).output().unwrap().stderr).into_owned();
+    assert!(
+        err.contains("evidence E1") && err.contains("\"H3\""),
+        "{err}"
+    );
+    let ex = dir.path().join("example.toml");
+    sw(&db)
+        .args(["ach", "init", "--example"])
+        .arg(&ex)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(&ex).unwrap(),
+        std::fs::read_to_string(ach_case()).unwrap()
+    );
+}

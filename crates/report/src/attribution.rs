@@ -6,6 +6,7 @@ use serde::Serialize;
 use std::io::{self, Write};
 
 use crate::{clean, write_csv, write_json, write_jsonl, Format, Table};
+use stormwatch_attribution::ach::Analysis;
 use stormwatch_attribution::claims::{Claim, Proposition};
 use stormwatch_attribution::overlap::{Candidate, Ranking};
 
@@ -246,5 +247,300 @@ pub fn claims(
                 propositions: props,
             },
         ),
+    }
+}
+
+// ---------------------------------------------------------------- ach
+
+/// Escapes text for HTML.
+fn html(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c if c.is_control() => o.push(' '),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// Escapes text for a Markdown table cell.
+fn md(s: &str) -> String {
+    clean(s).replace('|', "\\|")
+}
+
+fn removal_lines(a: &Analysis) -> Vec<String> {
+    let s = &a.sensitivity;
+    let mut v = Vec::new();
+    let leader = a.ranking.first().cloned().unwrap_or_default();
+    if !s.tied.is_empty() {
+        v.push(format!("tied for the lead: {}", s.tied.join(", ")));
+    }
+    let changes: Vec<String> = s
+        .removals
+        .iter()
+        .filter(|r| r.changes_leader)
+        .map(|r| {
+            format!(
+                "without {} {} the leader is {}",
+                r.kind, r.removed, r.leader
+            )
+        })
+        .collect();
+    if s.robust {
+        v.push(format!(
+            "robust: {leader} stays first after removing any one of {} items or any one of {} source groups",
+            s.removals.iter().filter(|r| r.kind == "item").count(),
+            s.removals.iter().filter(|r| r.kind == "group").count()
+        ));
+    } else {
+        v.push(format!("NOT robust: {leader} is not first in every check"));
+    }
+    v.extend(changes);
+    v
+}
+
+/// Renders an ACH analysis: a matrix in the terminal, Markdown, HTML or JSON.
+pub fn ach(out: &mut dyn Write, fmt: Format, a: &Analysis) -> io::Result<()> {
+    let hs = &a.hypotheses;
+    match fmt {
+        Format::Text => {
+            writeln!(out, "{}", clean(&a.title))?;
+            if let Some(q) = &a.question {
+                writeln!(out, "{}", clean(q))?;
+            }
+            writeln!(out)?;
+            let mut head: Vec<String> =
+                vec!["ITEM".into(), "GRADE".into(), "REL".into(), "WEIGHT".into()];
+            head.extend(hs.iter().map(|h| h.id.clone()));
+            head.push("DIAG".into());
+            head.push("EVIDENCE [SOURCE GROUP]".into());
+            let head_ref: Vec<&str> = head.iter().map(String::as_str).collect();
+            let mut t = Table::new(&head_ref);
+            for e in &a.evidence {
+                let mut row = vec![
+                    e.id.clone(),
+                    e.grade.clone(),
+                    e.relevance.clone(),
+                    format!("{:.2}", e.weight),
+                ];
+                row.extend(e.ratings.iter().cloned());
+                row.push(format!("{:.0}", e.diagnosticity));
+                row.push(format!(
+                    "{} [{}]",
+                    crate::ellipsize(&e.title, 70),
+                    clean(&e.group)
+                ));
+                t.row(row);
+            }
+            let mut row = vec![
+                "INCONSISTENCY".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ];
+            row.extend(hs.iter().map(|h| format!("{:.2}", h.inconsistency)));
+            t.row(row);
+            let mut row = vec!["RANK".into(), String::new(), String::new(), String::new()];
+            row.extend(hs.iter().map(|h| h.rank.to_string()));
+            t.row(row);
+            t.write(out)?;
+            writeln!(out, "\nHypotheses, strongest (least inconsistent) first:")?;
+            for id in &a.ranking {
+                if let Some(h) = hs.iter().find(|h| &h.id == id) {
+                    writeln!(
+                        out,
+                        "  {}. {}  {:.2}  {}",
+                        h.rank,
+                        h.id,
+                        h.inconsistency,
+                        clean(&h.title)
+                    )?;
+                }
+            }
+            writeln!(out, "\nSensitivity:")?;
+            for l in removal_lines(a) {
+                writeln!(out, "  {l}")?;
+            }
+            for w in &a.warnings {
+                writeln!(out, "warning: {w}")?;
+            }
+            writeln!(out, "\nnote: {}", a.caveat)
+        }
+        Format::Md => {
+            writeln!(out, "# {}\n", md(&a.title))?;
+            if let Some(q) = &a.question {
+                writeln!(out, "{}\n", md(q))?;
+            }
+            writeln!(out, "## Hypotheses\n")?;
+            writeln!(
+                out,
+                "| rank | id | hypothesis | inconsistency | consistency |\n|---|---|---|---|---|"
+            )?;
+            for id in &a.ranking {
+                if let Some(h) = hs.iter().find(|h| &h.id == id) {
+                    writeln!(
+                        out,
+                        "| {} | {} | {} | {:.2} | {:.2} |",
+                        h.rank,
+                        md(&h.id),
+                        md(&h.title),
+                        h.inconsistency,
+                        h.consistency
+                    )?;
+                }
+            }
+            writeln!(out, "\n## Matrix\n")?;
+            write!(
+                out,
+                "| item | evidence | source (group) | grade | relevance | weight |"
+            )?;
+            for h in hs {
+                write!(out, " {} |", md(&h.id))?;
+            }
+            writeln!(out, " diagnosticity |")?;
+            writeln!(out, "|{}", "---|".repeat(7 + hs.len()))?;
+            for e in &a.evidence {
+                write!(
+                    out,
+                    "| {} | {} | {} ({}) | {} | {} | {:.2} |",
+                    md(&e.id),
+                    md(&e.title),
+                    md(&e.source),
+                    md(&e.group),
+                    md(&e.grade),
+                    md(&e.relevance),
+                    e.weight
+                )?;
+                for r in &e.ratings {
+                    write!(out, " {r} |")?;
+                }
+                writeln!(out, " {:.0} |", e.diagnosticity)?;
+            }
+            write!(out, "| | **inconsistency** | | | | |")?;
+            for h in hs {
+                write!(out, " **{:.2}** |", h.inconsistency)?;
+            }
+            writeln!(out, " |")?;
+            writeln!(out, "\n## Sensitivity\n")?;
+            for l in removal_lines(a) {
+                writeln!(out, "- {}", md(&l))?;
+            }
+            writeln!(out, "\n## References\n")?;
+            for e in &a.evidence {
+                writeln!(
+                    out,
+                    "- **{}**: {}{}",
+                    md(&e.id),
+                    md(&e.reference),
+                    if e.claims.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (claims: {})", md(&e.claims.join(", ")))
+                    }
+                )?;
+            }
+            for w in &a.warnings {
+                writeln!(out, "\n> warning: {}", md(w))?;
+            }
+            writeln!(out, "\n> {}", md(a.caveat))
+        }
+        Format::Html => {
+            writeln!(
+                out,
+                "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>\
+body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}\
+td,th{{border:1px solid #bbb;padding:4px 8px;vertical-align:top}}th{{background:#eee}}\
+.CC{{background:#7fc97f}}.C{{background:#d9f0d3}}.N{{background:#fff}}.I{{background:#fdd0a2}}.II{{background:#f4816b}}\
+.num{{text-align:right}}.note{{color:#555;max-width:60em}}</style></head><body>",
+                html(&a.title)
+            )?;
+            writeln!(out, "<h1>{}</h1>", html(&a.title))?;
+            if let Some(q) = &a.question {
+                writeln!(out, "<p>{}</p>", html(q))?;
+            }
+            writeln!(out, "<h2>Hypotheses</h2><table><tr><th>rank</th><th>id</th><th>hypothesis</th><th>inconsistency</th></tr>")?;
+            for id in &a.ranking {
+                if let Some(h) = hs.iter().find(|h| &h.id == id) {
+                    writeln!(
+                        out,
+                        "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{:.2}</td></tr>",
+                        h.rank,
+                        html(&h.id),
+                        html(&h.title),
+                        h.inconsistency
+                    )?;
+                }
+            }
+            writeln!(out, "</table><h2>Matrix</h2><table><tr><th>item</th><th>evidence</th><th>source (group)</th><th>grade</th><th>relevance</th><th>weight</th>")?;
+            for h in hs {
+                write!(out, "<th title=\"{}\">{}</th>", html(&h.title), html(&h.id))?;
+            }
+            writeln!(out, "<th>diagnosticity</th></tr>")?;
+            for e in &a.evidence {
+                write!(
+                    out,
+                    "<tr><td>{}</td><td>{}<br><small>{}</small></td><td>{} ({})</td><td>{}</td><td>{}</td><td class=\"num\">{:.2}</td>",
+                    html(&e.id),
+                    html(&e.title),
+                    html(&e.reference),
+                    html(&e.source),
+                    html(&e.group),
+                    html(&e.grade),
+                    html(&e.relevance),
+                    e.weight
+                )?;
+                for r in &e.ratings {
+                    write!(out, "<td class=\"{r}\">{r}</td>")?;
+                }
+                writeln!(out, "<td class=\"num\">{:.0}</td></tr>", e.diagnosticity)?;
+            }
+            write!(out, "<tr><th colspan=\"6\">inconsistency</th>")?;
+            for h in hs {
+                write!(out, "<th class=\"num\">{:.2}</th>", h.inconsistency)?;
+            }
+            writeln!(out, "<th></th></tr></table>")?;
+            writeln!(out, "<h2>Sensitivity</h2><ul>")?;
+            for l in removal_lines(a) {
+                writeln!(out, "<li>{}</li>", html(&l))?;
+            }
+            writeln!(out, "</ul>")?;
+            for w in &a.warnings {
+                writeln!(out, "<p class=\"note\">warning: {}</p>", html(w))?;
+            }
+            writeln!(
+                out,
+                "<p class=\"note\">{}</p></body></html>",
+                html(a.caveat)
+            )
+        }
+        Format::Csv => {
+            let mut head = vec!["item", "grade", "relevance", "weight", "diagnosticity"];
+            let ids: Vec<&str> = hs.iter().map(|h| h.id.as_str()).collect();
+            head.extend(ids.iter());
+            let rows: Vec<Vec<String>> = a
+                .evidence
+                .iter()
+                .map(|e| {
+                    let mut r = vec![
+                        e.id.clone(),
+                        e.grade.clone(),
+                        e.relevance.clone(),
+                        format!("{:.3}", e.weight),
+                        format!("{:.0}", e.diagnosticity),
+                    ];
+                    r.extend(e.ratings.iter().cloned());
+                    r
+                })
+                .collect();
+            write_csv(out, &head, &rows)
+        }
+        Format::Jsonl => write_jsonl(out, &a.evidence),
+        _ => write_json(out, a),
     }
 }

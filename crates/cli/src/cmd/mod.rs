@@ -1,6 +1,7 @@
 //! One module per command; each parses its own arguments and renders through
 //! `stormwatch_report`.
 
+pub mod ach;
 pub mod actor;
 pub mod attribute;
 pub mod claim;
