@@ -12,5 +12,6 @@ pub mod actors;
 pub mod claims;
 pub mod overlap;
 pub mod profile;
+pub mod timing;
 
 pub use actors::{ActorGraph, Options};

@@ -46,6 +46,7 @@ enum Command {
     Attribute(cmd::attribute::Args),
     Claim(cmd::claim::Args),
     Ach(cmd::ach::Args),
+    Timing(cmd::timing::Args),
 }
 
 impl Command {
@@ -55,6 +56,7 @@ impl Command {
         match self {
             Command::Actor(_) => &[Format::Navigator],
             Command::Ach(_) => &[Format::Md, Format::Html],
+            Command::Timing(_) => &[Format::Svg],
             _ => &[],
         }
     }
@@ -87,6 +89,7 @@ fn main() -> ExitCode {
         Command::Attribute(a) => cmd::attribute::run(&cli.global, a),
         Command::Claim(a) => cmd::claim::run(&cli.global, a),
         Command::Ach(a) => cmd::ach::run(&cli.global, a),
+        Command::Timing(a) => cmd::timing::run(&cli.global, a),
     };
     global::finish(result)
 }

@@ -468,3 +468,90 @@ fn ach_init_and_typos() {
         std::fs::read_to_string(ach_case()).unwrap()
     );
 }
+
+#[test]
+fn timing_on_synthetic_operator_activity() {
+    let (dir, db) = pack_store();
+    let f = stormwatch_testkit::example("timing-synthetic-cn.csv");
+    let (v, code, err) = run_json(
+        &db,
+        &[
+            "timing",
+            f.to_str().unwrap(),
+            "--hypothesis",
+            "CN",
+            "--hypothesis",
+            "US",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["events"], 300);
+    assert_eq!(v["best"], "+08:00");
+    assert_eq!(v["offsets"][0]["offset"], "+08:00");
+    assert_eq!(v["offsets"][0]["consistent"], true);
+    assert_eq!(v["offsets"].as_array().unwrap().len(), 40);
+    for k in [
+        "offset",
+        "log_likelihood",
+        "lr_vs_best",
+        "lr_vs_uniform",
+        "consistent",
+    ] {
+        assert!(v["offsets"][3].get(k).is_some(), "{k}");
+    }
+    for o in ["+05:45", "+03:30", "-09:30", "+12:45", "+14:00", "-12:00"] {
+        assert!(
+            v["offsets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["offset"] == o),
+            "{o}"
+        );
+    }
+    assert_eq!(v["hypotheses"][0]["zone"], "Asia/Shanghai");
+    assert!(v["caveat"]
+        .as_str()
+        .unwrap()
+        .contains("not operator actions"));
+    // SVG heatmap: well-formed, 2 panels of 7 x 24 cells.
+    let out = sw(&db)
+        .args(["--format", "svg", "timing"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let svg = String::from_utf8(out.stdout).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<rect x=").count() - 5, 2 * 7 * 24);
+    // Malformed timestamps are named with their line; the rest is analysed; exit 2.
+    let bad = dir.path().join("bad.csv");
+    let mut text = std::fs::read_to_string(&f).unwrap();
+    text.push_str("yesterday at noon,x\n");
+    std::fs::write(&bad, text).unwrap();
+    let (v, code, err) = run_json(&db, &["timing", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert_eq!(v["events"], 300);
+    assert!(
+        err.contains("bad.csv:302") && err.contains("yesterday at noon"),
+        "{err}"
+    );
+    let (_, code, err) = run_json(
+        &db,
+        &["timing", f.to_str().unwrap(), "--hypothesis", "Atlantis"],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("Atlantis"), "{err}");
+}
+
+#[test]
+fn timing_on_real_zeek_logs_warns_about_machine_activity() {
+    let Some(http) = data("logs/zeek/trickbot-2018-11-09/http.log") else {
+        return;
+    };
+    let (_d, db) = pack_store();
+    let (v, code, err) = run_json(&db, &["timing", http.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(v["events"].as_u64().unwrap() > 1000);
+    assert!(v["caveat"].as_str().unwrap().contains("C2 beacons"));
+}

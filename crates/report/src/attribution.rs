@@ -9,6 +9,7 @@ use crate::{clean, write_csv, write_json, write_jsonl, Format, Table};
 use stormwatch_attribution::ach::Analysis;
 use stormwatch_attribution::claims::{Claim, Proposition};
 use stormwatch_attribution::overlap::{Candidate, Ranking};
+use stormwatch_attribution::timing::TimingReport;
 
 // ---------------------------------------------------------------- attribute
 
@@ -543,4 +544,278 @@ td,th{{border:1px solid #bbb;padding:4px 8px;vertical-align:top}}th{{background:
         Format::Jsonl => write_jsonl(out, &a.evidence),
         _ => write_json(out, a),
     }
+}
+
+// ---------------------------------------------------------------- timing
+
+const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+fn fmt_lr(x: f64, log10: f64) -> String {
+    if log10.abs() >= 4.0 {
+        format!("1e{log10:+.0}")
+    } else if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 0.01 {
+        format!("{x:.2}")
+    } else {
+        format!("1e{log10:+.0}")
+    }
+}
+
+fn heat_text(out: &mut dyn Write, title: &str, h: &[Vec<u32>]) -> io::Result<()> {
+    const SHADES: [char; 5] = [' ', '░', '▒', '▓', '█'];
+    let max = h.iter().flatten().copied().max().unwrap_or(0).max(1);
+    writeln!(out, "{title}")?;
+    let mut head = String::from("     ");
+    for hr in (0..24).step_by(3) {
+        head.push_str(&format!("{hr:<6}"));
+    }
+    writeln!(out, "{}", head.trim_end())?;
+    for (d, row) in h.iter().enumerate() {
+        let cells: String = row
+            .iter()
+            .flat_map(|&c| {
+                let i = if c == 0 {
+                    0
+                } else {
+                    1 + ((c as f64 / max as f64) * 3.0).round() as usize
+                };
+                let ch = SHADES[i.min(4)];
+                [ch, ch]
+            })
+            .collect();
+        writeln!(out, "{}  {}|", DAYS[d], cells)?;
+    }
+    Ok(())
+}
+
+/// Renders a time-of-activity report: text, JSON, CSV (offsets) or an SVG heatmap.
+pub fn timing(out: &mut dyn Write, fmt: Format, r: &TimingReport) -> io::Result<()> {
+    match fmt {
+        Format::Svg => out.write_all(timing_svg(r).as_bytes()),
+        Format::Csv => {
+            let rows: Vec<Vec<String>> = r
+                .offsets
+                .iter()
+                .map(|o| {
+                    vec![
+                        o.offset.clone(),
+                        format!("{:.3}", o.log_likelihood),
+                        format!("{:.3}", o.log10_lr_vs_best),
+                        format!("{:.3}", o.log10_lr_vs_uniform),
+                        o.consistent.to_string(),
+                    ]
+                })
+                .collect();
+            write_csv(
+                out,
+                &[
+                    "offset",
+                    "log_likelihood",
+                    "log10_lr_vs_best",
+                    "log10_lr_vs_uniform",
+                    "consistent",
+                ],
+                &rows,
+            )
+        }
+        Format::Jsonl => write_jsonl(out, &r.offsets),
+        Format::Text => {
+            writeln!(
+                out,
+                "{} events from {} to {} (whole weeks, 15-minute slots)\n",
+                r.events, r.span_start, r.span_end
+            )?;
+            heat_text(out, "Events by hour of week (UTC):", &r.histogram_utc)?;
+            if let Some(b) = &r.best {
+                writeln!(out)?;
+                heat_text(
+                    out,
+                    &format!("The same in local time at {b}:"),
+                    &r.histogram_best,
+                )?;
+            }
+            writeln!(out)?;
+            let mut t = Table::new(&[
+                "OFFSET",
+                "LOG-LIK",
+                "LR vs BEST",
+                "LR vs UNIFORM",
+                "CONSISTENT",
+            ]);
+            for o in r.offsets.iter().take(12) {
+                t.row(vec![
+                    o.offset.clone(),
+                    format!("{:.1}", o.log_likelihood),
+                    fmt_lr(o.lr_vs_best, o.log10_lr_vs_best),
+                    fmt_lr(o.lr_vs_uniform, o.log10_lr_vs_uniform),
+                    if o.consistent {
+                        "yes".into()
+                    } else {
+                        String::new()
+                    },
+                ]);
+            }
+            t.write(out)?;
+            writeln!(
+                out,
+                "({} more offsets in --format json)",
+                r.offsets.len().saturating_sub(12)
+            )?;
+            if !r.hypotheses.is_empty() {
+                writeln!(out)?;
+                let mut t = Table::new(&[
+                    "HYPOTHESIS",
+                    "ZONE",
+                    "HOLIDAYS",
+                    "LR vs BEST",
+                    "LR vs UNIFORM",
+                    "CONSISTENT",
+                ]);
+                for z in &r.hypotheses {
+                    t.row(vec![
+                        z.country.clone(),
+                        z.zone.clone(),
+                        z.calendar.clone().unwrap_or_else(|| "weekends only".into()),
+                        fmt_lr(z.lr_vs_best, z.log10_lr_vs_best),
+                        fmt_lr(z.lr_vs_uniform, z.log10_lr_vs_uniform),
+                        if z.consistent {
+                            "yes".into()
+                        } else {
+                            String::new()
+                        },
+                    ]);
+                }
+                t.write(out)?;
+            }
+            writeln!(
+                out,
+                "\nconsistent offsets: {}",
+                if r.consistent.is_empty() {
+                    "none".into()
+                } else {
+                    r.consistent.join(" ")
+                }
+            )?;
+            for n in &r.notes {
+                writeln!(out, "note: {}", clean(n))?;
+            }
+            writeln!(out, "caveat: {}", r.caveat)
+        }
+        _ => write_json(out, r),
+    }
+}
+
+fn svg_escape(s: &str) -> String {
+    html(s)
+}
+
+/// An SVG heatmap of events by hour of week: UTC, and local time at the best offset.
+pub fn timing_svg(r: &TimingReport) -> String {
+    let (cw, ch, left, top) = (26.0, 22.0, 48.0, 56.0);
+    let panel_h = top + 7.0 * ch + 40.0;
+    let panels: Vec<(String, &Vec<Vec<u32>>)> = {
+        let mut v = vec![("UTC".to_owned(), &r.histogram_utc)];
+        if let Some(b) = &r.best {
+            v.push((
+                format!("local time at the best offset, {b}"),
+                &r.histogram_best,
+            ));
+        }
+        v
+    };
+    let width = left + 24.0 * cw + 120.0;
+    let height = panel_h * panels.len() as f64 + 70.0;
+    let max = r
+        .histogram_utc
+        .iter()
+        .chain(r.histogram_best.iter())
+        .flatten()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
+    );
+    s.push_str(&format!(
+        "<text x=\"{left}\" y=\"20\" font-size=\"15\" font-weight=\"bold\">Activity by hour of week: {} events, {} to {}</text>\n",
+        r.events,
+        svg_escape(&r.span_start[..10.min(r.span_start.len())]),
+        svg_escape(&r.span_end[..10.min(r.span_end.len())])
+    ));
+    for (pi, (title, h)) in panels.iter().enumerate() {
+        let y0 = 30.0 + pi as f64 * panel_h;
+        s.push_str(&format!(
+            "<text x=\"{left}\" y=\"{}\" font-size=\"13\">{}</text>\n",
+            y0 + 14.0,
+            svg_escape(title)
+        ));
+        for hr in 0..24 {
+            s.push_str(&format!(
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555\">{hr:02}</text>\n",
+                left + hr as f64 * cw + cw / 2.0,
+                y0 + top - 8.0 - 14.0
+            ));
+        }
+        for (d, row) in h.iter().enumerate() {
+            let y = y0 + top - 14.0 + d as f64 * ch;
+            s.push_str(&format!(
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#333\">{}</text>\n",
+                left - 6.0,
+                y + ch / 2.0 + 4.0,
+                DAYS[d]
+            ));
+            for (hr, &c) in row.iter().enumerate() {
+                let f = (c as f64 / max as f64).min(1.0);
+                // White to dark blue.
+                let (rr, gg, bb) = (
+                    (255.0 - f * (255.0 - 8.0)) as u8,
+                    (255.0 - f * (255.0 - 48.0)) as u8,
+                    (255.0 - f * (255.0 - 107.0)) as u8,
+                );
+                s.push_str(&format!(
+                    "<rect x=\"{}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"rgb({rr},{gg},{bb})\" stroke=\"#ddd\" stroke-width=\"0.5\"><title>{} {hr:02}:00: {c}</title></rect>\n",
+                    left + hr as f64 * cw,
+                    cw,
+                    ch,
+                    DAYS[d]
+                ));
+            }
+        }
+    }
+    // Legend.
+    let lx = left + 24.0 * cw + 20.0;
+    for i in 0..5 {
+        let f = i as f64 / 4.0;
+        let (rr, gg, bb) = (
+            (255.0 - f * 247.0) as u8,
+            (255.0 - f * 207.0) as u8,
+            (255.0 - f * 148.0) as u8,
+        );
+        let y = 30.0 + top - 14.0 + i as f64 * ch;
+        s.push_str(&format!(
+            "<rect x=\"{lx}\" y=\"{y}\" width=\"16\" height=\"{ch}\" fill=\"rgb({rr},{gg},{bb})\" stroke=\"#999\" stroke-width=\"0.5\"/><text x=\"{}\" y=\"{}\">{}</text>\n",
+            lx + 22.0,
+            y + ch / 2.0 + 4.0,
+            (f * max as f64).round()
+        ));
+    }
+    let fy = height - 34.0;
+    let best = r.best.clone().unwrap_or_else(|| "none".into());
+    let cons = if r.consistent.is_empty() {
+        "none".to_owned()
+    } else {
+        r.consistent.join(" ")
+    };
+    s.push_str(&format!(
+        "<text x=\"{left}\" y=\"{fy}\">Best offset {}; consistent offsets: {}</text>\n",
+        svg_escape(&best),
+        svg_escape(&cons)
+    ));
+    s.push_str(&format!(
+        "<text x=\"{left}\" y=\"{}\" fill=\"#a33\">Weak evidence: shifts, deliberate scheduling and shared time zones; IOC hits and beacons are not operator actions.</text>\n</svg>\n",
+        fy + 16.0
+    ));
+    s
 }

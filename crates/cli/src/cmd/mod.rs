@@ -12,3 +12,4 @@ pub mod intel;
 pub mod search;
 pub mod show;
 pub mod stats;
+pub mod timing;
