@@ -228,6 +228,10 @@ hypothesis explains (diagnosticity 0) carries no weight here.";
 
 const RATINGS: [&str; 5] = ["CC", "C", "N", "I", "II"];
 
+/// Size limits of a case (the sensitivity check is linear in items x hypotheses).
+pub const MAX_HYPOTHESES: usize = 100;
+pub const MAX_EVIDENCE: usize = 10_000;
+
 impl Weights {
     fn rating(&self, r: &str) -> f64 {
         match r {
@@ -280,6 +284,28 @@ impl Case {
         let bad = |m: String| Err(AchError::Invalid(m));
         if self.hypotheses.len() < 2 {
             return bad("the case needs at least two [[hypotheses]]".into());
+        }
+        if self.hypotheses.len() > MAX_HYPOTHESES || self.evidence.len() > MAX_EVIDENCE {
+            return bad(format!(
+                "the case has {} hypotheses and {} evidence items; at most {MAX_HYPOTHESES} and {MAX_EVIDENCE} are supported",
+                self.hypotheses.len(),
+                self.evidence.len()
+            ));
+        }
+        let w = &self.weights;
+        let r = &w.ratings;
+        let all =
+            w.credibility
+                .iter()
+                .chain([&w.relevance.high, &w.relevance.medium, &w.relevance.low]);
+        if all.clone().any(|x| !x.is_finite() || *x < 0.0) {
+            return bad(
+                "[weights]: credibility and relevance weights must be finite and not negative"
+                    .into(),
+            );
+        }
+        if [r.CC, r.C, r.N, r.I, r.II].iter().any(|x| !x.is_finite()) {
+            return bad("[weights.ratings]: rating values must be finite numbers".into());
         }
         let mut seen = std::collections::HashSet::new();
         for h in &self.hypotheses {
@@ -353,21 +379,34 @@ impl Case {
             * self.weights.relevance(&e.relevance)
     }
 
-    /// Inconsistency per hypothesis over the items `keep` admits.
-    fn inconsistency(&self, keep: &dyn Fn(&Evidence) -> bool) -> Vec<f64> {
-        self.hypotheses
+    /// Per item and hypothesis: weight x min(0, rating).
+    fn contributions(&self) -> Vec<Vec<f64>> {
+        self.evidence
             .iter()
-            .map(|h| {
-                self.evidence
+            .map(|e| {
+                let w = self.weight(e);
+                self.hypotheses
                     .iter()
-                    .filter(|e| keep(e))
-                    .map(|e| {
+                    .map(|h| {
                         let r = e.ratings.get(&h.id).map_or("N", String::as_str);
-                        self.weight(e) * self.weights.rating(r).min(0.0)
+                        w * self.weights.rating(r).min(0.0)
                     })
-                    .sum()
+                    .collect()
             })
             .collect()
+    }
+
+    /// Inconsistency per hypothesis over the items `keep` admits (by index).
+    fn inconsistency(c: &[Vec<f64>], n_h: usize, keep: &dyn Fn(usize) -> bool) -> Vec<f64> {
+        let mut s = vec![0.0; n_h];
+        for (i, row) in c.iter().enumerate() {
+            if keep(i) {
+                for (h, v) in row.iter().enumerate() {
+                    s[h] += v;
+                }
+            }
+        }
+        s
     }
 
     /// Hypothesis indexes, strongest first (ties in case order).
@@ -395,7 +434,9 @@ impl Case {
                 ));
             }
         }
-        let inc = self.inconsistency(&|_| true);
+        let contrib = self.contributions();
+        let n_h = self.hypotheses.len();
+        let inc = Self::inconsistency(&contrib, n_h, &|_| true);
         let order = Self::order(&inc);
         let round = |x: f64| (x * 1000.0).round() / 1000.0;
         let hypotheses = self
@@ -467,8 +508,19 @@ impl Case {
             (changed, self.hypotheses[l].id.clone())
         };
         let mut removals = Vec::new();
-        for e in &self.evidence {
-            let (changes_leader, l) = after(&self.inconsistency(&|x: &Evidence| x.id != e.id));
+        let minus = |drop: &dyn Fn(usize) -> bool| -> Vec<f64> {
+            let mut s = inc.clone();
+            for (i, row) in contrib.iter().enumerate() {
+                if drop(i) {
+                    for (h, v) in row.iter().enumerate() {
+                        s[h] -= v;
+                    }
+                }
+            }
+            s
+        };
+        for (ei, e) in self.evidence.iter().enumerate() {
+            let (changes_leader, l) = after(&minus(&|i| i == ei));
             removals.push(Removal {
                 kind: "item",
                 removed: e.id.clone(),
@@ -476,12 +528,12 @@ impl Case {
                 changes_leader,
             });
         }
-        let mut groups: Vec<String> = self.evidence.iter().map(Self::group).collect();
+        let item_groups: Vec<String> = self.evidence.iter().map(Self::group).collect();
+        let mut groups = item_groups.clone();
         groups.sort();
         groups.dedup();
         for g in groups {
-            let (changes_leader, l) =
-                after(&self.inconsistency(&|x: &Evidence| Self::group(x) != g));
+            let (changes_leader, l) = after(&minus(&|i| item_groups[i] == g));
             removals.push(Removal {
                 kind: "group",
                 removed: g,

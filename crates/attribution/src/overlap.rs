@@ -145,7 +145,7 @@ pub struct Group {
 pub struct Index {
     pub items: Vec<ItemInfo>,
     lookup: HashMap<(ItemKind, String), u32>,
-    tactics: HashSet<String>,
+    item_of_object: HashMap<String, u32>,
     pub groups: Vec<Group>,
     postings: Vec<Vec<u32>>,
     family: HashMap<String, Vec<u32>>,
@@ -390,21 +390,8 @@ struct ExtRef {
 struct ObjFields {
     name: Option<String>,
     external_references: Option<Vec<ExtRef>>,
-    x_mitre_aliases: Option<Vec<String>>,
-    aliases: Option<Vec<String>>,
     x_mitre_deprecated: Option<bool>,
-    identity_class: Option<String>,
-    sectors: Option<Vec<String>>,
-    country: Option<String>,
     pattern: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RelFields {
-    relationship_type: Option<String>,
-    source_ref: Option<String>,
-    target_ref: Option<String>,
-    x_mitre_deprecated: Option<bool>,
 }
 
 impl ObjFields {
@@ -449,6 +436,32 @@ pub fn pattern_values(pattern: &str) -> Vec<String> {
     out
 }
 
+/// The ATT&CK id of a technique or software when the first external id is another
+/// (e.g. a CAPEC reference listed first).
+fn attack_id(
+    store: &dyn Store,
+    type_name: &str,
+    id: &str,
+    first: Option<String>,
+) -> stormwatch_store::Result<Option<String>> {
+    let fits = |e: &str| match type_name {
+        "attack-pattern" => is_technique_id(&e.to_ascii_uppercase()),
+        "malware" | "tool" => {
+            e.len() == 5 && e.starts_with('S') && e[1..].bytes().all(|b| b.is_ascii_digit())
+        }
+        _ => true,
+    };
+    if first.as_deref().is_none_or(fits) {
+        return Ok(first);
+    }
+    Ok(store
+        .external_ids(id)?
+        .into_iter()
+        .map(|(_, e)| e)
+        .find(|e| fits(e))
+        .or(first))
+}
+
 fn norm_key(kind: ItemKind, v: &str) -> String {
     match kind {
         ItemKind::Technique | ItemKind::Cve => v.trim().to_ascii_uppercase(),
@@ -490,36 +503,94 @@ impl Index {
         i
     }
 
+    /// The item a stored object stands for (registering it when new).
+    fn item_for(
+        &mut self,
+        type_name: &str,
+        id: &str,
+        ext: Option<&str>,
+        name: Option<&str>,
+    ) -> Option<u32> {
+        if let Some(&i) = self.item_of_object.get(id) {
+            return Some(i);
+        }
+        let i = match type_name {
+            "attack-pattern" => {
+                let key = ext
+                    .map(str::to_ascii_uppercase)
+                    .filter(|k| is_technique_id(k))
+                    .or_else(|| {
+                        // Advisory files put the id only in the name: "... [T1569] (ENT)".
+                        let n = name?;
+                        let s = n.find('[')? + 1;
+                        let e = s + n[s..].find(']')?;
+                        let k = n[s..e].to_ascii_uppercase();
+                        is_technique_id(&k).then_some(k)
+                    })?;
+                let nm = if ext.is_some() { name } else { None };
+                let i = self.item(ItemKind::Technique, &key, nm, &[]);
+                if self.items[i as usize].name.is_none() {
+                    self.items[i as usize].name = nm.map(str::to_owned);
+                }
+                i
+            }
+            "malware" | "tool" => {
+                let n = name?;
+                let key = ext.filter(|e| e.starts_with('S')).unwrap_or(n);
+                self.item(ItemKind::Software, key, Some(n), &[n])
+            }
+            "vulnerability" => {
+                let c = ext
+                    .filter(|e| e.to_ascii_uppercase().starts_with("CVE-"))
+                    .or(name.filter(|n| n.to_ascii_uppercase().starts_with("CVE-")))?
+                    .to_ascii_uppercase();
+                self.item(ItemKind::Cve, &c, name, &[])
+            }
+            "identity" => {
+                let n = name?;
+                self.item(ItemKind::Sector, n, Some(n), &[])
+            }
+            "location" => {
+                let n = name?;
+                self.item(ItemKind::Country, &n.to_ascii_uppercase(), Some(n), &[n])
+            }
+            _ => return None,
+        };
+        self.item_of_object.insert(id.to_owned(), i);
+        Some(i)
+    }
+
     /// Builds the index from the store: actor objects (merged by followed same-as
     /// links under `o`), and their `uses` (techniques, software), `targets` and
-    /// `exploits` (CVEs, sectors, countries) and `indicates` relationships. Revoked
-    /// and deprecated objects and relationships are left out.
+    /// `exploits` (CVEs, sectors, countries) and incoming `indicates` relationships.
+    /// Revoked actors, relationships and items are left out (deprecated actors too;
+    /// ATT&CK 18.1 has no live relationship to a deprecated item). The relationships
+    /// are read through the store's edge index, without their JSON (ATT&CK's
+    /// relationship descriptions are ~29 MB).
     pub fn load(
         store: &dyn Store,
         graph: &ActorGraph,
         o: Options,
     ) -> stormwatch_store::Result<Index> {
         let mut ix = Index::default();
-        // Object id -> item (or items, for an identity with several sectors).
-        let mut item_of: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut actor_ext: HashMap<String, (Option<String>, String)> = HashMap::new();
-        let mut indicator_ids: Vec<String> = Vec::new();
-        let mut objs: Vec<(String, String, ObjFields)> = Vec::new();
-        let filter = ExportFilter {
-            types: [
+        let live: HashSet<String> = store
+            .names_of_type(&[
                 "attack-pattern",
                 "malware",
                 "tool",
-                "x-mitre-tactic",
                 "vulnerability",
                 "identity",
                 "location",
-                "intrusion-set",
-                "threat-actor",
-            ]
-            .iter()
-            .map(|t| (*t).to_owned())
-            .collect(),
+            ])?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        let mut actor_ext: HashMap<String, (Option<String>, String)> = HashMap::new();
+        let filter = ExportFilter {
+            types: ["intrusion-set", "threat-actor"]
+                .iter()
+                .map(|t| (*t).to_owned())
+                .collect(),
             ..Default::default()
         };
         store.export(&filter, &mut |so| {
@@ -528,103 +599,14 @@ impl Index {
             }
             if let Ok(f) = serde_json::from_str::<ObjFields>(&so.json) {
                 if f.x_mitre_deprecated != Some(true) {
-                    objs.push((so.type_name.clone(), so.id.clone(), f));
+                    let name = f.name.clone().unwrap_or_else(|| so.id.clone());
+                    actor_ext.insert(so.id.clone(), (f.ext_id("mitre-attack"), name));
                 }
             }
             Ok(())
         })?;
-        // ATT&CK objects first, so that same-named objects of other publishers map
-        // onto the ATT&CK item.
-        objs.sort_by_key(|(_, _, f)| f.ext_id("mitre-attack").is_none());
-        for (t, id, f) in &objs {
-            let name = f.name.as_deref();
-            let mitre = f.ext_id("mitre-attack");
-            match t.as_str() {
-                "attack-pattern" => {
-                    let key = mitre.clone().or_else(|| {
-                        // Advisory files put the id only in the name: "... [T1569] (ENT)".
-                        let n = name?;
-                        let s = n.find('[')? + 1;
-                        let e = s + n[s..].find(']')?;
-                        let k = n[s..e].to_ascii_uppercase();
-                        is_technique_id(&k).then_some(k)
-                    });
-                    match key {
-                        Some(k) if is_technique_id(&k) => {
-                            let nm = if mitre.is_some() { name } else { None };
-                            let i = ix.item(ItemKind::Technique, &k, nm, &[]);
-                            if ix.items[i as usize].name.is_none() {
-                                ix.items[i as usize].name = nm.map(str::to_owned);
-                            }
-                            item_of.entry(id.clone()).or_default().push(i);
-                        }
-                        Some(k) if is_tactic_id(&k) => {
-                            ix.tactics.insert(k);
-                        }
-                        _ => {}
-                    }
-                }
-                "x-mitre-tactic" => {
-                    if let Some(k) = mitre {
-                        ix.tactics.insert(k.to_ascii_uppercase());
-                    }
-                }
-                "malware" | "tool" => {
-                    let Some(n) = name else { continue };
-                    let mut alt: Vec<&str> = vec![n];
-                    for a in f.x_mitre_aliases.iter().chain(f.aliases.iter()).flatten() {
-                        alt.push(a);
-                    }
-                    let key = mitre.clone().unwrap_or_else(|| n.to_owned());
-                    let i = ix.item(ItemKind::Software, &key, Some(n), &alt);
-                    item_of.entry(id.clone()).or_default().push(i);
-                }
-                "vulnerability" => {
-                    let cve = f.ext_id("cve").or_else(|| {
-                        name.filter(|n| n.to_ascii_uppercase().starts_with("CVE-"))
-                            .map(str::to_owned)
-                    });
-                    if let Some(c) = cve {
-                        let c = c.to_ascii_uppercase();
-                        let i = ix.item(ItemKind::Cve, &c, name, &[]);
-                        item_of.entry(id.clone()).or_default().push(i);
-                    }
-                }
-                "identity" => {
-                    let sectors: Vec<&str> =
-                        f.sectors.iter().flatten().map(String::as_str).collect();
-                    let mut v = Vec::new();
-                    if !sectors.is_empty() {
-                        for s in sectors {
-                            v.push(ix.item(ItemKind::Sector, s, Some(s), &[]));
-                        }
-                    } else if f.identity_class.as_deref() == Some("class") {
-                        if let Some(n) = name {
-                            v.push(ix.item(ItemKind::Sector, n, Some(n), &[]));
-                        }
-                    }
-                    if !v.is_empty() {
-                        item_of.insert(id.clone(), v);
-                    }
-                }
-                "location" => {
-                    if let Some(c) = f.country.as_deref().or(name) {
-                        let alt: Vec<&str> = name.into_iter().collect();
-                        let i = ix.item(ItemKind::Country, &c.to_ascii_uppercase(), name, &alt);
-                        item_of.entry(id.clone()).or_default().push(i);
-                    }
-                }
-                _ => {
-                    actor_ext.insert(
-                        id.clone(),
-                        (mitre.clone(), name.unwrap_or(id.as_str()).to_owned()),
-                    );
-                }
-            }
-        }
-        // Candidates.
-        let mut group_of: HashMap<String, usize> = HashMap::new();
         let mut groups: Vec<Group> = Vec::new();
+        let mut pending_indicators: Vec<(String, usize)> = Vec::new();
         for members in graph.same_as_groups(o) {
             let members: Vec<String> = members
                 .into_iter()
@@ -639,8 +621,38 @@ impl Index {
                 continue;
             };
             let gi = groups.len();
+            let mut items = Vec::new();
             for m in &members {
-                group_of.insert(m.clone(), gi);
+                for r in store.relationships(m)? {
+                    let out = r.direction == stormwatch_store::Direction::Outgoing;
+                    let t = r.other_type.as_str();
+                    let wanted = match r.kind.as_str() {
+                        "uses" => out && matches!(t, "attack-pattern" | "malware" | "tool"),
+                        "targets" | "exploits" => {
+                            out && matches!(t, "vulnerability" | "identity" | "location")
+                        }
+                        "indicates" => {
+                            if !out && t == "indicator" {
+                                pending_indicators.push((r.other_id.clone(), gi));
+                            }
+                            false
+                        }
+                        _ => false,
+                    };
+                    if !wanted || !live.contains(&r.other_id) {
+                        continue;
+                    }
+                    let ext = if ix.item_of_object.contains_key(&r.other_id) {
+                        None
+                    } else {
+                        attack_id(store, t, &r.other_id, r.other_external_id)?
+                    };
+                    if let Some(i) =
+                        ix.item_for(t, &r.other_id, ext.as_deref(), r.other_name.as_deref())
+                    {
+                        items.push(i);
+                    }
+                }
             }
             let (ext, name) = actor_ext[&rep].clone();
             groups.push(Group {
@@ -648,45 +660,9 @@ impl Index {
                 external_id: ext,
                 name,
                 members,
-                items: Vec::new(),
+                items,
                 per_kind: [0; 6],
             });
-        }
-        let mut pending_indicators: Vec<(String, usize)> = Vec::new();
-        for r in store.relationships_of_type(&["uses", "targets", "exploits", "indicates"])? {
-            if r.revoked || r.deprecated {
-                continue;
-            }
-            let Ok(f) = serde_json::from_str::<RelFields>(&r.json) else {
-                continue;
-            };
-            if f.x_mitre_deprecated == Some(true) {
-                continue;
-            }
-            let (Some(rt), Some(s), Some(t)) = (f.relationship_type, f.source_ref, f.target_ref)
-            else {
-                continue;
-            };
-            if rt == "indicates" {
-                if let (true, Some(&g)) = (s.starts_with("indicator--"), group_of.get(&t)) {
-                    pending_indicators.push((s, g));
-                }
-                continue;
-            }
-            let (Some(&g), Some(items)) = (group_of.get(&s), item_of.get(&t)) else {
-                continue;
-            };
-            let ok = match rt.as_str() {
-                "uses" => {
-                    t.starts_with("attack-pattern--")
-                        || t.starts_with("malware--")
-                        || t.starts_with("tool--")
-                }
-                _ => !t.starts_with("attack-pattern--"),
-            };
-            if ok {
-                groups[g].items.extend(items.iter().copied());
-            }
         }
         for (ind, g) in pending_indicators {
             let Some(so) = store.get(&ind)? else { continue };
@@ -700,7 +676,6 @@ impl Index {
                 let i = ix.item(ItemKind::Indicator, &v, None, &[]);
                 groups[g].items.push(i);
             }
-            indicator_ids.push(ind);
         }
         for g in &mut groups {
             g.items.sort_unstable();
@@ -717,6 +692,66 @@ impl Index {
         ix.groups = groups;
         ix.finish();
         Ok(ix)
+    }
+
+    /// Looks up in the store the observed values the index does not know (software
+    /// aliases, techniques no actor uses, CVEs of no actor): known values become
+    /// items no candidate shares (they count as observed but raise no one); the rest
+    /// stay unknown. Call before [`Index::rank`].
+    pub fn learn(&mut self, store: &dyn Store, obs: &Observation) -> stormwatch_store::Result<()> {
+        let mut added = false;
+        let lists = [
+            (ItemKind::Technique, &obs.ttp),
+            (ItemKind::Software, &obs.software),
+            (ItemKind::Cve, &obs.cve),
+            (ItemKind::Sector, &obs.sector),
+            (ItemKind::Country, &obs.country),
+        ];
+        for (kind, values) in lists {
+            for v in values {
+                let v = v.trim();
+                if v.is_empty() || self.lookup.contains_key(&(kind, norm_key(kind, v))) {
+                    continue;
+                }
+                if kind == ItemKind::Technique && !is_technique_id(&v.to_ascii_uppercase()) {
+                    continue;
+                }
+                for so in store.resolve(v)? {
+                    if so.revoked || so.deprecated {
+                        continue;
+                    }
+                    let ok = match kind {
+                        ItemKind::Technique => so.type_name == "attack-pattern",
+                        ItemKind::Software => matches!(so.type_name.as_str(), "malware" | "tool"),
+                        ItemKind::Cve => so.type_name == "vulnerability",
+                        ItemKind::Sector => so.type_name == "identity",
+                        ItemKind::Country => so.type_name == "location",
+                        ItemKind::Indicator => false,
+                    };
+                    if !ok {
+                        continue;
+                    }
+                    let first = store
+                        .external_ids(&so.id)?
+                        .into_iter()
+                        .next()
+                        .map(|(_, e)| e);
+                    let ext = attack_id(store, &so.type_name, &so.id, first)?;
+                    if let Some(i) =
+                        self.item_for(&so.type_name, &so.id, ext.as_deref(), so.name.as_deref())
+                    {
+                        // Also under the spelling the user wrote (an alias).
+                        self.lookup.entry((kind, norm_key(kind, v))).or_insert(i);
+                        added = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if added {
+            self.finish();
+        }
+        Ok(())
     }
 
     /// Postings, families and frequencies from `groups`.

@@ -602,10 +602,19 @@ fn rfc(t: i64) -> String {
         .map_or_else(String::new, |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
-/// An unknown country code or zone in `--hypothesis`.
+/// Why an analysis could not run.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown hypothesis {0:?}: use a country code ({1}) or an IANA zone such as Asia/Shanghai")]
-pub struct UnknownHypothesis(pub String, pub String);
+pub enum TimingError {
+    #[error(
+        "unknown hypothesis {0:?}: use a country code ({1}) or an IANA zone such as Asia/Shanghai"
+    )]
+    UnknownHypothesis(String, String),
+    #[error("the timestamps span {0} weeks ({1} to {2}); at most {MAX_WEEKS} are analysed: split the input by period (a time of activity is a property of one period)")]
+    SpanTooLong(i64, String, String),
+}
+
+/// Longest span analysed, in weeks.
+pub const MAX_WEEKS: i64 = 520;
 
 /// (country code, zone name, zone, weekend days, holiday calendar)
 type HypothesisZone = (
@@ -621,7 +630,7 @@ pub fn analyse(
     times: &[i64],
     hypotheses: &[String],
     eta: f64,
-) -> Result<TimingReport, UnknownHypothesis> {
+) -> Result<TimingReport, TimingError> {
     let mut zones: Vec<HypothesisZone> = Vec::new();
     for h in hypotheses {
         if let Some((code, _, zs, wk)) = COUNTRIES
@@ -638,7 +647,7 @@ pub fn analyse(
             zones.push(("-".into(), h.clone(), tz, SAT_SUN, None));
         } else {
             let codes: Vec<&str> = COUNTRIES.iter().map(|c| c.0).collect();
-            return Err(UnknownHypothesis(h.clone(), codes.join(", ")));
+            return Err(TimingError::UnknownHypothesis(h.clone(), codes.join(", ")));
         }
     }
     let mut notes = Vec::new();
@@ -649,6 +658,13 @@ pub fn analyse(
     );
     let start = MONDAY0 + (min - MONDAY0).div_euclid(WEEK) * WEEK;
     let end = MONDAY0 + ((max - MONDAY0).div_euclid(WEEK) + 1) * WEEK;
+    if (end - start) / WEEK > MAX_WEEKS {
+        return Err(TimingError::SpanTooLong(
+            (end - start) / WEEK,
+            rfc(min),
+            rfc(max),
+        ));
+    }
     let slots = ((end - start) / SLOT).max(1) as usize;
     let uniform = -(n as f64) * (slots as f64).ln();
     if n < 30 {

@@ -111,8 +111,10 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         include_disputed: a.include_disputed,
     };
     let graph = ActorGraph::load(store.as_ref()).context("reading actors from the store")?;
-    let ix =
+    let mut ix =
         Index::load(store.as_ref(), &graph, o).context("reading actor profiles from the store")?;
+    ix.learn(store.as_ref(), &obs)
+        .context("looking up observed values in the store")?;
     let r = ix.rank(&obs, &Params::default(), a.limit.max(1));
     for i in &r.ignored_detail {
         g.note(&format!(
