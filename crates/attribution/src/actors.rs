@@ -695,6 +695,72 @@ impl ActorGraph {
         }
     }
 
+    /// Stored actor objects grouped into the same actor by followed same-as links
+    /// only (overlaps-with never merges here): links are taken best confidence
+    /// first, must pass `o`, and never join two groups between which some source
+    /// claims a distinct-from (unless `include_disputed`). Objects carrying the same
+    /// name are one group. Each group lists object ids, the primary objects of its
+    /// names in name order (ATT&CK first within a name).
+    pub fn same_as_groups(&self, o: Options) -> Vec<Vec<String>> {
+        let n = self.names.len();
+        let mut parent: Vec<usize> = (0..n).collect();
+        fn root(p: &mut [usize], mut x: usize) -> usize {
+            while p[x] != x {
+                p[x] = p[p[x]];
+                x = p[x];
+            }
+            x
+        }
+        let mut order: Vec<usize> = (0..self.links.len())
+            .filter(|&i| self.links[i].claim_kind == ClaimKind::SameAs)
+            .collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(self.links[i].confidence));
+        let distinct: Vec<(usize, usize)> = self
+            .links
+            .iter()
+            .filter(|l| l.claim_kind == ClaimKind::DistinctFrom && l.confidence >= o.min_confidence)
+            .map(|l| (l.a, l.b))
+            .collect();
+        for i in order {
+            let l = &self.links[i];
+            if self.followable(l, o).is_err() {
+                continue;
+            }
+            let (ra, rb) = (root(&mut parent, l.a), root(&mut parent, l.b));
+            if ra == rb {
+                continue;
+            }
+            if !o.include_disputed {
+                let conflict = distinct.iter().any(|&(x, y)| {
+                    let (rx, ry) = (root(&mut parent, x), root(&mut parent, y));
+                    (rx == ra && ry == rb) || (rx == rb && ry == ra)
+                });
+                if conflict {
+                    continue;
+                }
+            }
+            parent[rb] = ra;
+        }
+        let mut groups: Vec<Vec<String>> = Vec::new();
+        let mut at: HashMap<usize, usize> = HashMap::new();
+        for node in 0..n {
+            if self.names[node].primary.is_empty() {
+                continue;
+            }
+            let r = root(&mut parent, node);
+            let gi = *at.entry(r).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            for id in &self.names[node].primary {
+                if !groups[gi].contains(id) {
+                    groups[gi].push(id.clone());
+                }
+            }
+        }
+        groups
+    }
+
     /// How `a` and `b` are connected under `o`, and what blocks them otherwise.
     pub fn why(&self, a: usize, b: usize, o: Options) -> Why {
         let path = |o: Options| -> Option<Vec<Link>> {

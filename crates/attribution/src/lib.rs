@@ -7,7 +7,11 @@
 //! and actor profiles (techniques, software, CVEs, victims, attribution claims).
 //! It reads the store and returns plain results; it never prints.
 
+pub mod ach;
 pub mod actors;
+pub mod claims;
+pub mod overlap;
 pub mod profile;
+pub mod timing;
 
 pub use actors::{ActorGraph, Options};

@@ -48,6 +48,10 @@ enum Command {
     Detect(cmd::detect::Args),
     Serve(cmd::serve::Args),
     Admin(cmd::admin::Args),
+    Attribute(cmd::attribute::Args),
+    Claim(cmd::claim::Args),
+    Ach(cmd::ach::Args),
+    Timing(cmd::timing::Args),
 }
 
 impl Command {
@@ -57,6 +61,8 @@ impl Command {
         match self {
             Command::Actor(_) => &[Format::Navigator],
             Command::Audit(_) => &[Format::Sarif],
+            Command::Ach(_) => &[Format::Md, Format::Html],
+            Command::Timing(_) => &[Format::Svg],
             _ => &[],
         }
     }
@@ -91,6 +97,10 @@ fn main() -> ExitCode {
         Command::Detect(a) => cmd::detect::run(&cli.global, a),
         Command::Serve(a) => cmd::serve::run(&cli.global, a),
         Command::Admin(a) => cmd::admin::run(&cli.global, a),
+        Command::Attribute(a) => cmd::attribute::run(&cli.global, a),
+        Command::Claim(a) => cmd::claim::run(&cli.global, a),
+        Command::Ach(a) => cmd::ach::run(&cli.global, a),
+        Command::Timing(a) => cmd::timing::run(&cli.global, a),
     };
     global::finish(result)
 }

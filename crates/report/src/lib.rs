@@ -8,6 +8,7 @@
 pub mod actor;
 pub mod audit;
 pub mod detect;
+pub mod attribution;
 
 use serde::Serialize;
 use std::io::{self, Write};

@@ -1,10 +1,13 @@
 //! One module per command; each parses its own arguments and renders through
 //! `stormwatch_report`.
 
+pub mod ach;
 pub mod actor;
 pub mod audit;
 pub mod detect;
 pub mod admin;
+pub mod attribute;
+pub mod claim;
 pub mod export;
 pub mod exposure;
 pub mod hunt;
@@ -14,3 +17,4 @@ pub mod search;
 pub mod serve;
 pub mod show;
 pub mod stats;
+pub mod timing;
