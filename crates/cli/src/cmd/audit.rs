@@ -98,13 +98,14 @@ struct Baseline {
 }
 
 /// Baselines: lower-case hostname and file name -> index in the list.
-type Baselines = (HashMap<String, usize>, HashMap<String, usize>, Vec<Baseline>);
+type Baselines = (
+    HashMap<String, usize>,
+    HashMap<String, usize>,
+    Vec<Baseline>,
+);
 
 /// Baselines by hostname (and by file name as a fallback).
-fn load_baselines(
-    path: &Path,
-    max: u64,
-) -> Result<Baselines> {
+fn load_baselines(path: &Path, max: u64) -> Result<Baselines> {
     let mut errs = Vec::new();
     let files = collect_files(&[path.to_path_buf()], &mut errs);
     if let Some(e) = errs.first() {
