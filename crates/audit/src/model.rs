@@ -541,10 +541,18 @@ fn snmp_cisco(t: &str, no: u32, d: &mut Device) {
                 acl,
             });
         }
-        "host" => d.snmp_hosts.push(Host {
-            address: word(t, 2).to_owned(),
-            line: no,
-        }),
+        "host" => {
+            // ASA: `snmp-server host IFACE ADDR ...`.
+            let a = if !looks_like_address(word(t, 2)) && looks_like_address(word(t, 3)) {
+                word(t, 3)
+            } else {
+                word(t, 2)
+            };
+            d.snmp_hosts.push(Host {
+                address: a.to_owned(),
+                line: no,
+            })
+        }
         _ => {}
     }
 }
