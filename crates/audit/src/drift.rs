@@ -383,4 +383,19 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn junos_drift_across_forms() {
+        let base = "system {\n    syslog {\n        host 10.0.0.1 any any;\n    }\n    services {\n        ssh;\n    }\n}\n";
+        let cur = "set system services ssh\nset system services telnet\n";
+        let b = Config::parse(base, Dialect::JunosCurly);
+        let c = Config::parse(cur, Dialect::JunosSet);
+        let ch = diff(&c, &b, &[], false);
+        let got: Vec<(&str, u32, Option<u32>)> = ch
+            .iter()
+            .map(|c| (c.hit.rule, c.hit.line, c.baseline_line))
+            .collect();
+        assert_eq!(got, [("AUD201", 1, Some(3)), ("AUD200", 2, None)]);
+        assert_eq!(ch[0].hit.severity, Some(Severity::High));
+    }
 }

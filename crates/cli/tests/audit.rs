@@ -643,3 +643,26 @@ fn exposure_inventory_and_configs() {
         .unwrap_or(Value::Null);
     assert_eq!(fw["exposures"][0]["kev_due_date"], "2024-04-19", "{fw}");
 }
+
+#[test]
+fn reads_stdin() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("s.db");
+    let o = bin(&db)
+        .args(["--format", "jsonl", "audit", "-"])
+        .write_stdin("hostname x\nlogging host 10.0.0.9\nline vty 0 4\n access-class 10 in\n transport input telnet\n")
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    let first: Value =
+        serde_json::from_slice(o.stdout.split(|b| *b == b'\n').next().unwrap_or(b""))
+            .expect("jsonl");
+    assert_eq!(
+        (
+            first["rule"].as_str(),
+            first["line"].as_u64(),
+            first["file"].as_str()
+        ),
+        (Some("AUD010"), Some(5), Some("-"))
+    );
+}
