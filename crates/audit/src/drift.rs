@@ -130,6 +130,13 @@ fn security_section(t: &str) -> bool {
         "interfaces ip-",
         "forwarding-options",
         "security",
+        "ip access-group",
+        "ipv6 traffic-filter",
+        "access-group",
+        "access-class",
+        "ipv4 access-group",
+        "ip address",
+        "tunnel",
     ];
     P.iter().any(|p| t.starts_with(p))
 }
