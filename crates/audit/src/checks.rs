@@ -10,6 +10,56 @@ use crate::parse::{starts_word, Config, Dialect};
 use crate::redact::{self, Strength};
 use crate::rules::Severity;
 
+/// Words whose presence gates the per-line checks: one multi-pattern pass per line
+/// instead of a substring search per check.
+const NEEDLES: &[&str] = &[
+    "password",
+    "secret",
+    "key",
+    "md5",
+    "$",
+    "passwd",
+    "ssh",
+    "port",
+    "sshd_operns",
+    "57722",
+    "clear log",
+    ".bash_history",
+    "auth.log",
+    "lastlog",
+    "wtmp",
+    "btmp",
+    "history -c",
+    ".pcap",
+    "tpacap",
+    "ftp",
+    "guestshell",
+    "dohost",
+    "chvrf",
+];
+
+static MATCHER: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+    std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(NEEDLES).ok());
+
+/// Bit i set when NEEDLES\[i\] occurs in `t` (all bits when the matcher is missing).
+fn needles(t: &str) -> u64 {
+    let Some(m) = MATCHER.as_ref() else {
+        return u64::MAX;
+    };
+    let mut bits = 0u64;
+    for x in m.find_overlapping_iter(t) {
+        bits |= 1 << x.pattern().as_usize();
+    }
+    bits
+}
+
+fn has(bits: u64, needle: &str) -> bool {
+    NEEDLES
+        .iter()
+        .position(|n| *n == needle)
+        .is_some_and(|i| bits & (1 << i) != 0)
+}
+
 /// One check result, before it becomes a [`crate::Finding`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
@@ -356,14 +406,9 @@ pub fn run(cfg: &Config, d: &Device, iocs: &IocSet, show: bool) -> Vec<Hit> {
     for (i, l) in cfg.stmts() {
         let t: &str = &l.text;
         let no = l.no;
+        let bits = needles(t);
         // Secrets.
-        if t.contains("password")
-            || t.contains("secret")
-            || t.contains("key")
-            || t.contains("md5")
-            || t.contains('$')
-            || t.contains("passwd")
-        {
+        if bits & 0b11_1111 != 0 {
             let mut best: Option<Strength> = None;
             for s in redact::find(t, junos) {
                 best = match (best, s.strength) {
@@ -400,7 +445,7 @@ pub fn run(cfg: &Config, d: &Device, iocs: &IocSet, show: bool) -> Vec<Hit> {
         }
         let root = cfg.root_text(i);
         // SSH / HTTP ports.
-        if (t.contains("ssh") || root.contains("ssh")) && t.contains("port") {
+        if has(bits, "port") && (has(bits, "ssh") || root.contains("ssh")) {
             if let Some(p) = after(t, "port").and_then(|p| p.parse::<u32>().ok()) {
                 if p != 22 {
                     let shaped = p.to_string().len() == 5 && p % 100 == 22;
@@ -430,7 +475,8 @@ pub fn run(cfg: &Config, d: &Device, iocs: &IocSet, show: bool) -> Vec<Hit> {
                 }
             }
         }
-        if t.contains("sshd_operns") || t.split(|c: char| !c.is_ascii_digit()).any(|w| w == "57722")
+        if has(bits, "sshd_operns")
+            || (has(bits, "57722") && t.split(|c: char| !c.is_ascii_digit()).any(|w| w == "57722"))
         {
             hits.push(hit("AUD022", no, format!("IOS XR host sshd: `{}`", red(t))));
         }
@@ -447,19 +493,20 @@ pub fn run(cfg: &Config, d: &Device, iocs: &IocSet, show: bool) -> Vec<Hit> {
                 hits.push(hit("AUD092", no, format!("syslog level lowered to {lv}")));
             }
         }
-        if t.contains("clear logging")
-            || t.contains(".bash_history")
-            || t.contains("auth.log")
-            || t.contains("lastlog")
-            || t.contains("wtmp")
-            || t.contains("btmp")
-            || t.contains("history -c")
-            || (junos && t.contains("clear log "))
+        if (has(bits, "clear log")
+            && (t.contains("clear logging") || (junos && t.contains("clear log "))))
+            || has(bits, ".bash_history")
+            || has(bits, "auth.log")
+            || has(bits, "lastlog")
+            || has(bits, "wtmp")
+            || has(bits, "btmp")
+            || has(bits, "history -c")
         {
             hits.push(hit("AUD093", no, format!("log tampering: `{}`", red(t))));
         }
         // Captures and cleartext copies.
-        if (t.contains("mycap.pcap") || t.contains("tac.pcap") || t.contains("1.pcap"))
+        if has(bits, ".pcap")
+            && (t.contains("mycap.pcap") || t.contains("tac.pcap") || t.contains("1.pcap"))
             && capture_name(t)
         {
             hits.push(hit(
@@ -468,7 +515,7 @@ pub fn run(cfg: &Config, d: &Device, iocs: &IocSet, show: bool) -> Vec<Hit> {
                 format!("actor capture file name: `{}`", red(t)),
             ));
         }
-        if t.contains("tpacap") && seen_capture.insert(no) {
+        if has(bits, "tpacap") && seen_capture.insert(no) {
             hits.push(hit("AUD072", no, "IOS XR tpacap packet capture".into()));
         }
         if t.starts_with("monitor capture ") || starts_word(t, "forwarding-options packet-capture")
@@ -495,11 +542,12 @@ pub fn run(cfg: &Config, d: &Device, iocs: &IocSet, show: bool) -> Vec<Hit> {
                 hits.push(h);
             }
         }
-        if t.split_ascii_whitespace().any(|w| {
-            let w = w.trim_matches('"');
-            w.starts_with("tftp:") || w.starts_with("ftp:")
-        }) || t.starts_with("ip ftp username")
-            || t.starts_with("ip ftp password")
+        if has(bits, "ftp")
+            && (t.split_ascii_whitespace().any(|w| {
+                let w = w.trim_matches('"');
+                w.starts_with("tftp:") || w.starts_with("ftp:")
+            }) || t.starts_with("ip ftp username")
+                || t.starts_with("ip ftp password"))
         {
             hits.push(hit(
                 "AUD074",
@@ -507,9 +555,9 @@ pub fn run(cfg: &Config, d: &Device, iocs: &IocSet, show: bool) -> Vec<Hit> {
                 format!("clear-text file transfer: `{}`", red(t)),
             ));
         }
-        if t.contains("guestshell") && !t.starts_with("guestshell")
-            || t.contains("dohost")
-            || t.contains("chvrf")
+        if has(bits, "guestshell") && !t.starts_with("guestshell")
+            || has(bits, "dohost")
+            || has(bits, "chvrf")
         {
             hits.push(hit(
                 "AUD080",
@@ -683,11 +731,12 @@ fn ioc_scan(
     for raw in t.split(|c: char| {
         c.is_ascii_whitespace() || c == '"' || c == ',' || c == ';' || c == '[' || c == ']'
     }) {
-        if raw.len() < 3 {
+        if raw.len() < 3 || !raw.bytes().any(|b| b == b'.' || b == b':') {
             continue;
         }
         let mut tok = raw;
-        if let Some(p) = tok.find("://") {
+        let colon = tok.as_bytes().contains(&b':');
+        if let Some(p) = if colon { tok.find("://") } else { None } {
             tok = &tok[p + 3..];
             tok = tok.split(['/', ':']).next().unwrap_or("");
             if let Some(at) = tok.rfind('@') {
@@ -695,6 +744,7 @@ fn ioc_scan(
             }
         } else if let Some(r) = tok
             .strip_prefix("tftp:")
+            .filter(|_| colon)
             .or_else(|| tok.strip_prefix("ftp:"))
         {
             tok = r.trim_start_matches('/').split('/').next().unwrap_or("");

@@ -130,6 +130,13 @@ fn security_section(t: &str) -> bool {
         "interfaces ip-",
         "forwarding-options",
         "security",
+        "ip access-group",
+        "ipv6 traffic-filter",
+        "access-group",
+        "access-class",
+        "ipv4 access-group",
+        "ip address",
+        "tunnel",
     ];
     P.iter().any(|p| t.starts_with(p))
 }
@@ -382,5 +389,20 @@ mod tests {
                 ("AUD201", 6, Some(7), Severity::High),
             ]
         );
+    }
+
+    #[test]
+    fn junos_drift_across_forms() {
+        let base = "system {\n    syslog {\n        host 10.0.0.1 any any;\n    }\n    services {\n        ssh;\n    }\n}\n";
+        let cur = "set system services ssh\nset system services telnet\n";
+        let b = Config::parse(base, Dialect::JunosCurly);
+        let c = Config::parse(cur, Dialect::JunosSet);
+        let ch = diff(&c, &b, &[], false);
+        let got: Vec<(&str, u32, Option<u32>)> = ch
+            .iter()
+            .map(|c| (c.hit.rule, c.hit.line, c.baseline_line))
+            .collect();
+        assert_eq!(got, [("AUD201", 1, Some(3)), ("AUD200", 2, None)]);
+        assert_eq!(ch[0].hit.severity, Some(Severity::High));
     }
 }

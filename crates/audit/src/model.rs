@@ -4,6 +4,7 @@
 //! lines, per dialect where the syntax differs.
 
 use serde::Serialize;
+use std::collections::HashMap;
 
 use crate::parse::{starts_word, Config, Dialect};
 
@@ -155,6 +156,7 @@ fn cisco(cfg: &Config, d: &mut Device) {
     let mut cur_vty: Option<usize> = None;
     let mut in_pubkey = false;
     let mut in_aaa_server: Option<&'static str> = None;
+    let mut acl_index: HashMap<String, usize> = HashMap::new();
     for (i, l) in cfg.stmts() {
         let t: &str = &l.text;
         if l.depth == 0 {
@@ -190,9 +192,10 @@ fn cisco(cfg: &Config, d: &mut Device) {
                     } else {
                         name
                     };
-                    let at = match d.acls.iter().position(|a| a.name == name) {
-                        Some(p) => p,
+                    let at = match acl_index.get(name) {
+                        Some(p) => *p,
                         None => {
+                            acl_index.insert(name.to_owned(), d.acls.len());
                             d.acls.push(Acl {
                                 name: name.to_owned(),
                                 line: l.no,
@@ -538,10 +541,18 @@ fn snmp_cisco(t: &str, no: u32, d: &mut Device) {
                 acl,
             });
         }
-        "host" => d.snmp_hosts.push(Host {
-            address: word(t, 2).to_owned(),
-            line: no,
-        }),
+        "host" => {
+            // ASA: `snmp-server host IFACE ADDR ...`.
+            let a = if !looks_like_address(word(t, 2)) && looks_like_address(word(t, 3)) {
+                word(t, 3)
+            } else {
+                word(t, 2)
+            };
+            d.snmp_hosts.push(Host {
+                address: a.to_owned(),
+                line: no,
+            })
+        }
         _ => {}
     }
 }
@@ -610,6 +621,8 @@ pub fn looks_like_address(w: &str) -> bool {
 }
 
 fn junos(cfg: &Config, d: &mut Device) {
+    let mut if_index: HashMap<String, usize> = HashMap::new();
+    let mut acl_index: HashMap<String, usize> = HashMap::new();
     for (_, l) in cfg.stmts() {
         let t: &str = &l.text;
         // Strip `groups NAME ` so that group-inherited settings count too.
@@ -626,14 +639,15 @@ fn junos(cfg: &Config, d: &mut Device) {
         }
         if let Some(r) = t.strip_prefix("interfaces ") {
             let name = word(r, 0);
-            if !d.interfaces.iter().any(|i| i.name == name) {
+            let at = *if_index.entry(name.to_owned()).or_insert_with(|| {
                 d.interfaces.push(Interface {
                     name: name.to_owned(),
                     line: no,
                     ..Default::default()
                 });
-            }
-            if let Some(i) = d.interfaces.iter_mut().find(|i| i.name == name) {
+                d.interfaces.len() - 1
+            });
+            if let Some(i) = d.interfaces.get_mut(at) {
                 if let Some(a) = after(r, "address") {
                     if r.contains(" family inet") {
                         i.addresses.push(a.to_owned());
@@ -661,14 +675,15 @@ fn junos(cfg: &Config, d: &mut Device) {
         if let Some(r) = t.strip_prefix("firewall ") {
             // firewall [family F] filter NAME term T ...
             if let Some(name) = after(r, "filter") {
-                if !d.acls.iter().any(|a| a.name == name) {
+                let at = *acl_index.entry(name.to_owned()).or_insert_with(|| {
                     d.acls.push(Acl {
                         name: name.to_owned(),
                         line: no,
                         entries: Vec::new(),
                     });
-                }
-                if let Some(a) = d.acls.iter_mut().find(|a| a.name == name) {
+                    d.acls.len() - 1
+                });
+                if let Some(a) = d.acls.get_mut(at) {
                     a.entries.push(AclEntry {
                         line: no,
                         text: t.to_owned(),

@@ -617,4 +617,52 @@ fn exposure_inventory_and_configs() {
         .expect("run");
     let s = String::from_utf8_lossy(&o.stdout);
     assert!(s.contains("2 of 4 devices exposed"), "{s}");
+    // KEV dates from the store's KEV vulnerability objects (x_kev), without --kev.
+    let o = bin(&db)
+        .arg("-q")
+        .arg("import")
+        .arg(&kev)
+        .output()
+        .expect("import");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = bin(&db)
+        .args(["--format", "json", "exposure"])
+        .arg(&inv)
+        .output()
+        .expect("run");
+    let doc = json_of(&o.stdout);
+    let fw = doc["devices"]
+        .as_array()
+        .and_then(|d| d.iter().find(|x| x["host"] == "fw1"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(fw["exposures"][0]["kev_due_date"], "2024-04-19", "{fw}");
+}
+
+#[test]
+fn reads_stdin() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("s.db");
+    let o = bin(&db)
+        .args(["--format", "jsonl", "audit", "-"])
+        .write_stdin("hostname x\nlogging host 10.0.0.9\nline vty 0 4\n access-class 10 in\n transport input telnet\n")
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    let first: Value =
+        serde_json::from_slice(o.stdout.split(|b| *b == b'\n').next().unwrap_or(b""))
+            .expect("jsonl");
+    assert_eq!(
+        (
+            first["rule"].as_str(),
+            first["line"].as_u64(),
+            first["file"].as_str()
+        ),
+        (Some("AUD010"), Some(5), Some("-"))
+    );
 }

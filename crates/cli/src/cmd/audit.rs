@@ -23,7 +23,7 @@ use stormwatch_report::Format;
 /// Exit 0 clean, 1 findings of severity low or above, 2 when an input failed.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Configuration files or directories
+    /// Configuration files or directories ("-" reads stdin)
     #[arg(value_name = "PATH", required_unless_present = "explain")]
     pub paths: Vec<PathBuf>,
     /// Indicator file (repeatable)
@@ -76,6 +76,15 @@ pub fn collect_files(paths: &[PathBuf], errors: &mut Vec<FileError>) -> Vec<(Pat
 /// Reads a file with a size limit, without reading giant files whole.
 pub fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(max + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
+        return Ok(buf);
+    }
     let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     if let Ok(m) = f.metadata() {
         if m.len() > max {
@@ -98,13 +107,14 @@ struct Baseline {
 }
 
 /// Baselines: lower-case hostname and file name -> index in the list.
-type Baselines = (HashMap<String, usize>, HashMap<String, usize>, Vec<Baseline>);
+type Baselines = (
+    HashMap<String, usize>,
+    HashMap<String, usize>,
+    Vec<Baseline>,
+);
 
 /// Baselines by hostname (and by file name as a fallback).
-fn load_baselines(
-    path: &Path,
-    max: u64,
-) -> Result<Baselines> {
+fn load_baselines(path: &Path, max: u64) -> Result<Baselines> {
     let mut errs = Vec::new();
     let files = collect_files(&[path.to_path_buf()], &mut errs);
     if let Some(e) = errs.first() {
