@@ -39,7 +39,7 @@ pub const NOISE: f64 = 0.35;
 /// Credit for a technique when the candidate uses only its parent or a sibling.
 pub const FAMILY_CREDIT: f64 = 0.25;
 /// Softmax temperature fitted on calibration seeds (BENCHMARKS.md, "Attribution").
-pub const TEMPERATURE: f64 = 0.85;
+pub const TEMPERATURE: f64 = 0.9;
 /// Spread of the actor-specific item count (items).
 pub const COUNT_SPREAD: f64 = 1.0;
 /// Beta prior (a, b) on the background share: Beta(1, 1) is uniform.

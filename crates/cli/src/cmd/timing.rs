@@ -14,7 +14,12 @@ use stormwatch_attribution::timing::{self, Events};
 pub struct Args {
     /// CSV with a `time` column, JSON lines with a `time` key (hunt/detect output),
     /// hunt `--format json`, or one timestamp a line; `-` for stdin
-    pub file: PathBuf,
+    #[arg(required_unless_present = "from_sightings")]
+    pub file: Option<PathBuf>,
+    /// Use the first and last seen times of every sighting stored in the store
+    /// (`hunt --record`) instead of a file
+    #[arg(long, conflicts_with = "file")]
+    pub from_sightings: bool,
     /// A country (CN, US, RU, KP, IR, GB, ...) or IANA zone to test with its
     /// daylight saving and bundled holidays (repeatable)
     #[arg(long)]
@@ -31,31 +36,14 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     if !(0.0..=0.9).contains(&a.noise) {
         bail!("--noise {}: use a share between 0 and 0.9", a.noise);
     }
-    let name = a.file.display().to_string();
-    let bytes = if a.file.as_os_str() == "-" {
-        let mut b = Vec::new();
-        std::io::Read::read_to_end(
-            &mut std::io::Read::take(std::io::stdin(), a.max_input_bytes + 1),
-            &mut b,
-        )?;
-        b
-    } else {
-        let len = std::fs::metadata(&a.file)
-            .with_context(|| format!("{name}: cannot read"))?
-            .len();
-        if len > a.max_input_bytes {
-            bail!(
-                "{name}: {len} bytes is over --max-input-bytes {}",
-                a.max_input_bytes
-            );
-        }
-        std::fs::read(&a.file).with_context(|| format!("{name}: cannot read"))?
+    let ev = match &a.file {
+        Some(f) => read_file(f, a.max_input_bytes)?,
+        None => sightings(g)?,
     };
-    if bytes.len() as u64 > a.max_input_bytes {
-        bail!("{name}: over --max-input-bytes {}", a.max_input_bytes);
-    }
-    let text = String::from_utf8_lossy(&bytes);
-    let ev = Events::parse(&text);
+    let name = a
+        .file
+        .as_ref()
+        .map_or_else(|| "store sightings".to_owned(), |f| f.display().to_string());
     for e in ev.errors.iter().take(20) {
         eprintln!("error: {name}:{}: {:?}: {}", e.line, e.value, e.error);
     }
@@ -88,4 +76,57 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     } else {
         Exit::Failed
     })
+}
+
+/// First and last seen times of the stored sightings.
+fn sightings(g: &Global) -> Result<Events> {
+    let store = g.open_store()?;
+    let mut ev = Events::default();
+    for (n, s) in store
+        .objects_of_type(&["sighting"])?
+        .into_iter()
+        .enumerate()
+    {
+        if s.revoked {
+            continue;
+        }
+        let v = s.value()?;
+        for k in ["first_seen", "last_seen"] {
+            if let Some(t) = v.get(k).and_then(serde_json::Value::as_str) {
+                match timing::parse_time(t) {
+                    Ok((t, _)) => ev.times.push(t),
+                    Err(e) => ev.errors.push(timing::TimeError {
+                        line: n + 1,
+                        value: format!("{} {k} {t}", s.id),
+                        error: e,
+                    }),
+                }
+            }
+        }
+    }
+    ev.times.sort_unstable();
+    ev.times.dedup();
+    ev.notes.push("sightings of indicators are machine activity (IOC hits, beacons), not operator actions; their first and last seen times say little about working hours".into());
+    Ok(ev)
+}
+
+fn read_file(file: &std::path::Path, max: u64) -> Result<Events> {
+    let name = file.display().to_string();
+    let bytes = if file.as_os_str() == "-" {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin(), max + 1), &mut b)?;
+        b
+    } else {
+        let len = std::fs::metadata(file)
+            .with_context(|| format!("{name}: cannot read"))?
+            .len();
+        if len > max {
+            bail!("{name}: {len} bytes is over --max-input-bytes {max}");
+        }
+        std::fs::read(file).with_context(|| format!("{name}: cannot read"))?
+    };
+    if bytes.len() as u64 > max {
+        bail!("{name}: over --max-input-bytes {max}");
+    }
+    Ok(Events::parse(&String::from_utf8_lossy(&bytes)))
 }
