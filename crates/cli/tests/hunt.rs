@@ -442,3 +442,27 @@ fn live_stdin_reports_lines_as_they_arrive() {
     drop(stdin);
     assert_eq!(child.wait().unwrap().code(), Some(1));
 }
+
+#[test]
+fn no_hash_leaves_sha256_null_and_finds_the_same() {
+    let (v4, _, _) = advisory_values();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.log");
+    std::fs::write(&log, format!("x {v4} y\n").repeat(100)).unwrap();
+    let run = |extra: &[&str]| -> Value {
+        let out = sw(dir.path())
+            .args(["--format", "json", "hunt"])
+            .args(extra)
+            .arg(&log)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let with = run(&[]);
+    let without = run(&["--no-hash"]);
+    assert_eq!(with["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    assert!(without["inputs"][0]["sha256"].is_null());
+    assert_eq!(without["inputs"][0]["bytes"], with["inputs"][0]["bytes"]);
+    assert_eq!(without["matches"], with["matches"]);
+}

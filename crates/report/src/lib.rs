@@ -6,9 +6,9 @@
 //! `docs/CLI.md`; a new output format touches this crate only.
 
 pub mod actor;
+pub mod attribution;
 pub mod audit;
 pub mod detect;
-pub mod attribution;
 
 use serde::Serialize;
 use std::io::{self, Write};

@@ -3,11 +3,11 @@
 
 pub mod ach;
 pub mod actor;
-pub mod audit;
-pub mod detect;
 pub mod admin;
 pub mod attribute;
+pub mod audit;
 pub mod claim;
+pub mod detect;
 pub mod export;
 pub mod exposure;
 pub mod hunt;
