@@ -373,6 +373,7 @@ impl Ctx<'_> {
                 let mut fixed_idx: Option<usize> = None;
                 // The last `_path` seen: (path, source, group, index in out.sources).
                 let mut last: Option<(Vec<u8>, Source, Option<&Group>, usize)> = None;
+                let mut scratch = json::Scratch::default();
                 for (line, off, l) in b.lines() {
                     if l.iter().all(u8::is_ascii_whitespace) {
                         continue;
@@ -405,7 +406,7 @@ impl Ctx<'_> {
                         }
                         continue;
                     };
-                    if let Err(e) = json::read(l, g, &mut rec) {
+                    if let Err(e) = json::read_with(l, g, &mut rec, &mut scratch) {
                         out.error(line, off, e);
                         continue;
                     }

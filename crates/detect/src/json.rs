@@ -405,11 +405,35 @@ pub fn zeek_path(line: &[u8]) -> Option<&[u8]> {
 
 /// Reads one JSON line into `rec`.
 pub fn read(line: &[u8], g: &Group, rec: &mut Rec) -> Result<(), String> {
+    read_with(line, g, rec, &mut Scratch::default())
+}
+
+/// Buffers reused from record to record.
+#[derive(Default)]
+pub struct Scratch {
+    prefix: Vec<u8>,
+    buf: String,
+}
+
+/// [`read`] with reused buffers.
+pub fn read_with(
+    line: &[u8],
+    g: &Group,
+    rec: &mut Rec,
+    scratch: &mut Scratch,
+) -> Result<(), String> {
     rec.reset(g.fields.len());
-    let mut j = J::new(line);
-    let mut prefix = Vec::with_capacity(32);
-    j.object(g, rec, g.fulltext, &mut prefix, 0)?;
-    j.end()
+    let mut j = J {
+        b: line,
+        i: 0,
+        buf: std::mem::take(&mut scratch.buf),
+    };
+    scratch.prefix.clear();
+    let r = j
+        .object(g, rec, g.fulltext, &mut scratch.prefix, 0)
+        .and_then(|_| j.end());
+    scratch.buf = std::mem::take(&mut j.buf);
+    r
 }
 
 #[cfg(test)]
