@@ -39,7 +39,7 @@ best() { # best-of-RUNS "wall cpu" seconds (cpu = user + sys) of a command; stdo
     for _ in $(seq "$RUNS"); do
         /usr/bin/time -f '%e %U %S' -o "$WORK/time" bash -c "$1" >"$WORK/out" 2>"$WORK/err"
         local t u sy
-        read -r t u sy <"$WORK/time"
+        read -r t u sy < <(tail -n 1 "$WORK/time")
         if [[ -z "$b" ]] || awk -v a="$t" -v b="$b" 'BEGIN{exit !(a<b)}'; then
             b=$t
             c=$(awk -v a="$u" -v b="$sy" 'BEGIN{printf "%.2f", a+b}')
