@@ -381,3 +381,48 @@ fn record_stores_sightings_of_sigma_indicators_once() {
         .unwrap();
     assert_eq!(s["count"], 2);
 }
+
+#[test]
+fn logsource_flag_runs_keyword_rules_on_plain_text_logs() {
+    let Some(rules) = stormwatch_testkit::shared_data("sigma/rules/linux/builtin/sshd") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("auth.log");
+    std::fs::write(
+        &log,
+        "Dec 10 06:55:46 LabSZ sshd[24200]: Accepted password for x\nDec 10 06:55:47 LabSZ sshd[24201]: Corrupted MAC on input.\n",
+    )
+    .unwrap();
+    let out = cmd(tmp.path())
+        .args([
+            "detect",
+            "--format",
+            "jsonl",
+            "--no-builtin",
+            "--year",
+            "2025",
+            "--logsource",
+            "linux/sshd",
+            "--rules",
+        ])
+        .arg(&rules)
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let recs = jsonl(&out.stdout);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0]["rule"], "e76b413a-83d0-4b94-8e4c-85db4a5b8bdc");
+    assert_eq!(recs[0]["line"], 2);
+    assert_eq!(recs[0]["time"], "2025-12-10T06:55:47.000Z");
+    assert_eq!(recs[0]["time_inferred"], true);
+    // Without --logsource the text has no logsource: nothing runs, nothing is found.
+    let out = cmd(tmp.path())
+        .args(["detect", "--format", "jsonl", "--no-builtin", "--rules"])
+        .arg(&rules)
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}

@@ -174,9 +174,104 @@ struct CItem {
     check: CCheck,
 }
 
+/// Many case-folded literal comparisons of one item, indexed: equality by hash,
+/// prefixes and suffixes by hash per length, substrings by one Aho-Corasick automaton.
+#[derive(Debug, Clone, Default)]
+struct MultiStr {
+    eq: rustc_hash::FxHashSet<Box<[u8]>>,
+    pre: Vec<(usize, rustc_hash::FxHashSet<Box<[u8]>>)>,
+    suf: Vec<(usize, rustc_hash::FxHashSet<Box<[u8]>>)>,
+    ac: Option<aho_corasick::AhoCorasick>,
+}
+
+impl MultiStr {
+    fn matches(&self, v: &[u8]) -> bool {
+        if self.eq.contains(v) {
+            return true;
+        }
+        for (n, set) in &self.pre {
+            if v.len() >= *n && set.contains(&v[..*n]) {
+                return true;
+            }
+        }
+        for (n, set) in &self.suf {
+            if v.len() >= *n && set.contains(&v[v.len() - n..]) {
+                return true;
+            }
+        }
+        self.ac.as_ref().is_some_and(|a| a.is_match(v))
+    }
+}
+
+fn by_len(v: Vec<String>) -> Vec<(usize, rustc_hash::FxHashSet<Box<[u8]>>)> {
+    let mut m: FxHashMap<usize, rustc_hash::FxHashSet<Box<[u8]>>> = FxHashMap::default();
+    for s in v {
+        m.entry(s.len())
+            .or_default()
+            .insert(s.into_bytes().into_boxed_slice());
+    }
+    let mut out: Vec<_> = m.into_iter().collect();
+    out.sort_by_key(|(n, _)| *n);
+    out
+}
+
+/// Splits an any-of value list into an indexed part (case-folded literals, when there
+/// are enough to be worth it) and the rest.
+fn index_values(ms: Vec<M>) -> (Option<Box<MultiStr>>, Vec<M>) {
+    let literal = |m: &M| {
+        matches!(
+            m,
+            M::Str {
+                s: Str::Eq(_) | Str::Prefix(_) | Str::Suffix(_) | Str::Contains(_),
+                cased: false
+            }
+        )
+    };
+    if ms.iter().filter(|m| literal(m)).count() < 4 {
+        return (None, ms);
+    }
+    let (mut eq, mut pre, mut suf, mut con) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut rest = Vec::new();
+    for m in ms {
+        match m {
+            M::Str { s, cased: false } => match s {
+                Str::Eq(x) => eq.push(x),
+                Str::Prefix(x) => pre.push(x),
+                Str::Suffix(x) => suf.push(x),
+                Str::Contains(f) => con.push(f.needle().to_vec()),
+                g => rest.push(M::Str { s: g, cased: false }),
+            },
+            other => rest.push(other),
+        }
+    }
+    let ac = if con.is_empty() {
+        None
+    } else {
+        aho_corasick::AhoCorasick::new(&con).ok()
+    };
+    let multi = MultiStr {
+        eq: eq
+            .into_iter()
+            .map(|s| s.into_bytes().into_boxed_slice())
+            .collect(),
+        pre: by_len(pre),
+        suf: by_len(suf),
+        ac,
+    };
+    (Some(Box::new(multi)), rest)
+}
+
 #[derive(Debug, Clone)]
 enum CCheck {
-    Values { ms: Vec<M>, all: bool },
+    Values {
+        ms: Vec<M>,
+        all: bool,
+    },
+    /// Any of the indexed literals or of the remaining values.
+    Any {
+        multi: Box<MultiStr>,
+        ms: Vec<M>,
+    },
     Exists(bool),
     Null,
 }
@@ -205,6 +300,8 @@ pub struct Group {
     /// Whether some rule has keywords (the reader then fills the full text).
     pub fulltext: bool,
     rules: Vec<CRule>,
+    /// Flow heuristics' slots and the engine index of the first flow rule.
+    pub(crate) flow: Option<(crate::flow::Slots, usize)>,
 }
 
 impl Group {
@@ -234,8 +331,10 @@ impl Group {
 
     /// Engine rule indices whose rules match the record, in rule order.
     pub fn eval(&self, rec: &Rec, out: &mut Vec<usize>) {
+        let mut memo: Vec<Option<bool>> = Vec::new();
         for r in &self.rules {
-            let mut memo: Vec<Option<bool>> = vec![None; r.searches.len()];
+            memo.clear();
+            memo.resize(r.searches.len(), None);
             if r.conds.iter().any(|c| cond(c, &r.searches, rec, &mut memo)) {
                 out.push(r.rule);
             }
@@ -278,6 +377,17 @@ fn search(s: &CSearch, rec: &Rec) -> bool {
 }
 
 fn item(i: &CItem, rec: &Rec) -> bool {
+    if let CCheck::Any { multi, ms } = &i.check {
+        let one = |raw: &str, low: &str| {
+            multi.matches(low.as_bytes()) || ms.iter().any(|m| match_value(m, raw, low, rec))
+        };
+        return match &i.slots {
+            None => one(&rec.full, &rec.full_lower),
+            Some(slots) => slots
+                .iter()
+                .any(|&s| rec.values(s).any(|(raw, low)| one(raw, low))),
+        };
+    }
     match &i.slots {
         None => match &i.check {
             CCheck::Values { ms, all } => {
@@ -291,6 +401,7 @@ fn item(i: &CItem, rec: &Rec) -> bool {
             _ => false,
         },
         Some(slots) => match &i.check {
+            CCheck::Any { .. } => false,
             CCheck::Exists(b) => slots.iter().any(|&s| rec.present(s)) == *b,
             CCheck::Null => slots.iter().all(|&s| rec.values(s).next().is_none()),
             CCheck::Values { ms, all } => {
@@ -470,7 +581,7 @@ fn search_slots(s: &CSearch, out: &mut Vec<u16>) {
         CSearch::And(items) => {
             for i in items {
                 out.extend(i.slots.iter().flatten());
-                if let CCheck::Values { ms, .. } = &i.check {
+                if let CCheck::Values { ms, .. } | CCheck::Any { ms, .. } = &i.check {
                     for m in ms {
                         if let M::FieldRef { slots, .. } = m {
                             out.extend(slots);
@@ -557,6 +668,13 @@ fn compile_search(
                                 })
                                 .collect(),
                         },
+                    };
+                    let check = match check {
+                        CCheck::Values { ms, all: false } => match index_values(ms) {
+                            (Some(multi), ms) => CCheck::Any { multi, ms },
+                            (None, ms) => CCheck::Values { ms, all: false },
+                        },
+                        c => c,
                     };
                     CItem { slots, check }
                 })

@@ -150,8 +150,8 @@ pub fn ssh_shaped(port: &str) -> bool {
 }
 
 /// Runs the heuristics on one record; pushes the engine indices of those that fire.
-pub fn check(det: &Detector, src: &Source, _g: &Group, rec: &Rec, hits: &mut Vec<usize>) {
-    let Some((slots, base)) = det.flow_slots(src) else {
+pub fn check(det: &Detector, g: &Group, rec: &Rec, hits: &mut Vec<usize>) {
+    let Some((slots, base)) = g.flow else {
         return;
     };
     let site = det.site();

@@ -190,6 +190,16 @@ struct Out {
 }
 
 impl Out {
+    fn source_index(&mut self, s: &Source) -> usize {
+        match self.sources.iter().position(|(x, _)| x == s) {
+            Some(i) => i,
+            None => {
+                self.sources.push((s.clone(), 0));
+                self.sources.len() - 1
+            }
+        }
+    }
+
     fn count_source(&mut self, s: &Source) {
         match self.sources.iter_mut().find(|(x, _)| x == s) {
             Some((_, n)) => *n += 1,
@@ -354,37 +364,53 @@ impl Ctx<'_> {
                 self.zeek_block(b, zeek.unwrap_or_default(), &mut rec, &mut hits, &mut out)
             }
             TimeFormat::Json => {
-                let fixed = self.opts.logsource.clone();
-                let mut last: Option<(Vec<u8>, Source)> = None;
+                let fixed = self
+                    .opts
+                    .logsource
+                    .clone()
+                    .unwrap_or_else(|| Source::new("json", ""));
+                let fixed_g = self.det.group(&fixed);
+                let mut fixed_idx: Option<usize> = None;
+                // The last `_path` seen: (path, source, group, index in out.sources).
+                let mut last: Option<(Vec<u8>, Source, Option<&Group>, usize)> = None;
+                let mut scratch = json::Scratch::default();
                 for (line, off, l) in b.lines() {
                     if l.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
                     out.records += 1;
-                    let src = match json::zeek_path(l) {
-                        Some(p) => match &last {
-                            Some((lp, s)) if lp.as_slice() == p => s.clone(),
-                            _ => {
+                    let (_src, g) = match json::zeek_path(l) {
+                        Some(p) => {
+                            if last.as_ref().is_none_or(|x| x.0.as_slice() != p) {
                                 let s = Source::new("zeek", &String::from_utf8_lossy(p));
-                                last = Some((p.to_vec(), s.clone()));
-                                s
+                                let g = self.det.group(&s);
+                                let i = out.source_index(&s);
+                                last = Some((p.to_vec(), s, g, i));
                             }
-                        },
-                        None => fixed.clone().unwrap_or_else(|| Source::new("json", "")),
+                            let Some((_, s, g, i)) = last.as_ref() else {
+                                continue;
+                            };
+                            out.sources[*i].1 += 1;
+                            (s, *g)
+                        }
+                        None => {
+                            let i = *fixed_idx.get_or_insert_with(|| out.source_index(&fixed));
+                            out.sources[i].1 += 1;
+                            (&fixed, fixed_g)
+                        }
                     };
-                    out.count_source(&src);
-                    let Some(g) = self.det.group(&src) else {
+                    let Some(g) = g else {
                         // Still check the syntax: a bad record is reported.
                         if let Err(e) = json::read(l, &Group::default(), &mut rec) {
                             out.error(line, off, e);
                         }
                         continue;
                     };
-                    if let Err(e) = json::read(l, g, &mut rec) {
+                    if let Err(e) = json::read_with(l, g, &mut rec, &mut scratch) {
                         out.error(line, off, e);
                         continue;
                     }
-                    self.eval(g, &src, &rec, l, line, off, None, &mut hits, &mut out);
+                    self.eval(g, &rec, l, line, off, None, &mut hits, &mut out);
                 }
             }
             TimeFormat::Csv(_) => {
@@ -422,7 +448,7 @@ impl Ctx<'_> {
                             rec.push_full(v);
                         }
                     }
-                    self.eval(g, &src, &rec, l, line, off, None, &mut hits, &mut out);
+                    self.eval(g, &rec, l, line, off, None, &mut hits, &mut out);
                 }
             }
             TimeFormat::Text => {
@@ -455,7 +481,7 @@ impl Ctx<'_> {
                         rec.push_full(full.as_deref().unwrap_or(&text));
                     }
                     let t = t.or_else(|| time::record_time(l, TimeFormat::Text, self.opts.year));
-                    self.eval(g, &src, &rec, l, line, off, Some(t), &mut hits, &mut out);
+                    self.eval(g, &rec, l, line, off, Some(t), &mut hits, &mut out);
                 }
             }
         }
@@ -466,7 +492,6 @@ impl Ctx<'_> {
     fn eval(
         &self,
         g: &Group,
-        src: &Source,
         rec: &Rec,
         l: &[u8],
         line: u64,
@@ -477,7 +502,7 @@ impl Ctx<'_> {
     ) {
         hits.clear();
         g.eval(rec, hits);
-        flow::check(self.det, src, g, rec, hits);
+        flow::check(self.det, g, rec, hits);
         if hits.is_empty() {
             return;
         }
@@ -592,8 +617,7 @@ impl Ctx<'_> {
             if g.fulltext {
                 rec.push_full(&String::from_utf8_lossy(l));
             }
-            let src = src.clone();
-            self.eval(g, &src, rec, l, line, off, None, hits, out);
+            self.eval(g, rec, l, line, off, None, hits, out);
         }
     }
 }

@@ -405,9 +405,73 @@ pub fn zeek_path(line: &[u8]) -> Option<&[u8]> {
 
 /// Reads one JSON line into `rec`.
 pub fn read(line: &[u8], g: &Group, rec: &mut Rec) -> Result<(), String> {
+    read_with(line, g, rec, &mut Scratch::default())
+}
+
+/// Buffers reused from record to record.
+#[derive(Default)]
+pub struct Scratch {
+    prefix: Vec<u8>,
+    buf: String,
+}
+
+/// [`read`] with reused buffers.
+pub fn read_with(
+    line: &[u8],
+    g: &Group,
+    rec: &mut Rec,
+    scratch: &mut Scratch,
+) -> Result<(), String> {
     rec.reset(g.fields.len());
-    let mut j = J::new(line);
-    let mut prefix = Vec::with_capacity(32);
-    j.object(g, rec, g.fulltext, &mut prefix, 0)?;
-    j.end()
+    let mut j = J {
+        b: line,
+        i: 0,
+        buf: std::mem::take(&mut scratch.buf),
+    };
+    scratch.prefix.clear();
+    let r = j
+        .object(g, rec, g.fulltext, &mut scratch.prefix, 0)
+        .and_then(|_| j.end());
+    scratch.buf = std::mem::take(&mut j.buf);
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_wanted_fields_flattened_and_rejects_bad_json() {
+        let mut g = Group::default();
+        let q = g.want("query");
+        let a = g.want("answers");
+        let n = g.want("process.command_line");
+        let mut rec = Rec::default();
+        read(
+            br#"{"_path":"dns","query":"A\u00e9\"b","answers":["1.2.3.4",5,null],"process":{"command_line":"x y","pid":1},"skip":{"deep":[1,{"a":2}]}}"#,
+            &g,
+            &mut rec,
+        )
+        .unwrap();
+        assert_eq!(rec.first(q), Some("A\u{e9}\"b"));
+        let ans: Vec<&str> = rec.values(a).map(|(r, _)| r).collect();
+        assert_eq!(ans, ["1.2.3.4", "5"]);
+        assert_eq!(rec.first(n), Some("x y"));
+        assert_eq!(zeek_path(br#"{"ts":1,"_path":"conn"}"#), Some(&b"conn"[..]));
+        for bad in [
+            &br#"{"a": oops}"#[..],
+            br#"{"a":"x""#,
+            br#"{"a":1} trailing"#,
+            br#"[1,2]"#,
+            br#"{"a":1,}"#,
+        ] {
+            assert!(
+                read(bad, &g, &mut rec).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(100), "]".repeat(100));
+        assert!(read(deep.as_bytes(), &g, &mut rec).is_err());
+    }
 }

@@ -167,6 +167,7 @@ pub struct Detector {
     /// Sigma rules, then one entry per flow heuristic (see [`Detector::flow_rule`]).
     pub rules: Vec<LoadedRule>,
     groups: FxHashMap<Source, Group>,
+    /// Sources with flow heuristics.
     flow_slots: FxHashMap<Source, flow::Slots>,
     flow_base: usize,
     site: Option<Site>,
@@ -224,6 +225,7 @@ impl Detector {
         for s in sources {
             let mut g = engine::build_group(&rules[..flow_base], &maps, &s);
             if let Some(fs) = flow::want(&s, &mut g) {
+                g.flow = Some((fs, flow_base));
                 flow_slots.insert(s.clone(), fs);
             } else if g.is_empty() {
                 continue;
@@ -242,6 +244,9 @@ impl Detector {
     /// Turns the flow heuristics off (`--no-builtin`).
     pub fn without_flows(mut self) -> Detector {
         self.flow_slots.clear();
+        for g in self.groups.values_mut() {
+            g.flow = None;
+        }
         self.groups.retain(|_, g| !g.is_empty());
         self
     }
@@ -284,10 +289,6 @@ impl Detector {
             *x = true;
         }
         v
-    }
-
-    pub(crate) fn flow_slots(&self, src: &Source) -> Option<(flow::Slots, usize)> {
-        self.flow_slots.get(src).map(|s| (*s, self.flow_base))
     }
 
     pub(crate) fn site(&self) -> Option<&Site> {
