@@ -5,6 +5,7 @@
 mod cmd;
 mod global;
 mod indicators;
+mod inputs;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

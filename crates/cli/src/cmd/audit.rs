@@ -45,32 +45,13 @@ pub struct Args {
 
 /// The files under the given paths, in order; walk errors are reported.
 pub fn collect_files(paths: &[PathBuf], errors: &mut Vec<FileError>) -> Vec<(PathBuf, String)> {
-    let mut out = Vec::new();
-    for p in paths {
-        if !p.is_dir() {
-            out.push((p.clone(), p.display().to_string()));
-            continue;
-        }
-        let mut found = Vec::new();
-        for e in walkdir::WalkDir::new(p).follow_links(true) {
-            match e {
-                Ok(e) if e.file_type().is_file() => found.push(e.into_path()),
-                Ok(_) => {}
-                Err(err) => errors.push(FileError {
-                    file: err
-                        .path()
-                        .map_or_else(|| p.display().to_string(), |x| x.display().to_string()),
-                    error: err.to_string(),
-                }),
-            }
-        }
-        found.sort();
-        out.extend(found.into_iter().map(|f| {
-            let d = f.display().to_string();
-            (f, d)
-        }));
-    }
-    out
+    let (files, walk_errors) = crate::inputs::collect(paths, &Default::default());
+    errors.extend(
+        walk_errors
+            .into_iter()
+            .map(|(file, error)| FileError { file, error }),
+    );
+    files
 }
 
 /// Reads a file with a size limit, without reading giant files whole.

@@ -83,37 +83,6 @@ fn year_now() -> i32 {
         .unwrap_or(2026)
 }
 
-fn collect_inputs(paths: &[PathBuf], errors: &mut Vec<DetectError>) -> Vec<(PathBuf, String)> {
-    let mut files = Vec::new();
-    for p in paths {
-        if p.as_os_str() == "-" || !p.is_dir() {
-            files.push((p.clone(), p.display().to_string()));
-            continue;
-        }
-        let mut found = Vec::new();
-        for e in walkdir::WalkDir::new(p).follow_links(true) {
-            match e {
-                Ok(e) if e.file_type().is_file() => found.push(e.into_path()),
-                Ok(_) => {}
-                Err(err) => errors.push(DetectError {
-                    file: err
-                        .path()
-                        .map_or_else(|| p.display().to_string(), |x| x.display().to_string()),
-                    line: None,
-                    position: None,
-                    error: err.to_string(),
-                }),
-            }
-        }
-        found.sort();
-        files.extend(found.into_iter().map(|f| {
-            let d = f.display().to_string();
-            (f, d)
-        }));
-    }
-    files
-}
-
 pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     let mut rules = Vec::new();
     let mut skipped: Vec<Skipped> = Vec::new();
@@ -170,7 +139,13 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     };
 
     let mut errors = Vec::new();
-    let files = collect_inputs(&a.paths, &mut errors);
+    let (files, walk_errors) = crate::inputs::collect(&a.paths, &Default::default());
+    errors.extend(walk_errors.into_iter().map(|(file, error)| DetectError {
+        file,
+        line: None,
+        position: None,
+        error,
+    }));
     let fmt = g.format;
     // Stdout (not its lock): the sink runs beside the hashing thread.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());

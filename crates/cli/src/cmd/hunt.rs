@@ -93,54 +93,6 @@ fn year_now() -> i32 {
         .unwrap_or(2026)
 }
 
-/// An input to sweep: its path and the name used in records.
-type InputPath = (PathBuf, String);
-
-fn collect_inputs(a: &Args) -> Result<(Vec<InputPath>, Vec<HuntError>)> {
-    let mut inc = globset::GlobSetBuilder::new();
-    for g in &a.include {
-        inc.add(globset::Glob::new(g).with_context(|| format!("--include {g:?}"))?);
-    }
-    let mut exc = globset::GlobSetBuilder::new();
-    for g in &a.exclude {
-        exc.add(globset::Glob::new(g).with_context(|| format!("--exclude {g:?}"))?);
-    }
-    let (inc, exc) = (inc.build()?, exc.build()?);
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for p in &a.paths {
-        if p.as_os_str() == "-" || !p.is_dir() {
-            files.push((p.clone(), p.display().to_string()));
-            continue;
-        }
-        let mut found: Vec<PathBuf> = Vec::new();
-        for e in walkdir::WalkDir::new(p).follow_links(true) {
-            match e {
-                Ok(e) if e.file_type().is_file() => {
-                    let path = e.into_path();
-                    if (a.include.is_empty() || inc.is_match(&path)) && !exc.is_match(&path) {
-                        found.push(path);
-                    }
-                }
-                Ok(_) => {}
-                Err(err) => errors.push(HuntError {
-                    file: err
-                        .path()
-                        .map_or_else(|| p.display().to_string(), |x| x.display().to_string()),
-                    position: None,
-                    error: err.to_string(),
-                }),
-            }
-        }
-        found.sort();
-        files.extend(found.into_iter().map(|f| {
-            let d = f.display().to_string();
-            (f, d)
-        }));
-    }
-    Ok((files, errors))
-}
-
 pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     let loaded = crate::indicators::load(g, &a.iocs)?;
     let info = loaded.info;
@@ -153,7 +105,16 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         max_line: a.max_line_bytes,
         ..Default::default()
     };
-    let (files, mut errors) = collect_inputs(a)?;
+    let filter = crate::inputs::Filter::new(&a.include, &a.exclude)?;
+    let (files, walk_errors) = crate::inputs::collect(&a.paths, &filter);
+    let mut errors: Vec<HuntError> = walk_errors
+        .into_iter()
+        .map(|(file, error)| HuntError {
+            file,
+            position: None,
+            error,
+        })
+        .collect();
     // Progress: bytes read of all inputs (compressed inputs count as stored), with the
     // rate; drawn only on a terminal.
     let total_bytes: u64 = files
