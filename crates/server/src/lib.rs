@@ -11,6 +11,7 @@ mod http;
 mod rest;
 mod taxii;
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -168,32 +169,44 @@ pub fn run(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeEr
         rt.worker_threads(config.threads);
     }
     let rt = rt.max_blocking_threads(32).build()?;
-    rt.block_on(async move {
-        // Open once up front: migrations run here, and a bad URL fails fast.
-        let first = config.location.open()?;
-        let policy = access::Policy::new(first.directory()?);
-        let pool = Pool::new(config.location.clone());
-        pool.give(first);
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .map_err(|e| ServeError::Listen(config.listen, e))?;
-        let addr = listener.local_addr()?;
-        let state = Arc::new(State {
-            limiter: http::RateLimiter::new(config.rate_limit),
-            config,
-            pool,
-            policy: RwLock::new((Instant::now(), Arc::new(policy))),
-            started: Instant::now(),
-        });
-        ready(addr);
+    // Open once up front, outside the runtime (the PostgreSQL client blocks):
+    // migrations run here, and a bad URL fails fast.
+    let first = config.location.open()?;
+    let policy = access::Policy::new(first.directory()?);
+    let pool = Pool::new(config.location.clone());
+    pool.give(first);
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind(config.listen))
+        .map_err(|e| ServeError::Listen(config.listen, e))?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(State {
+        limiter: http::RateLimiter::new(config.rate_limit),
+        config,
+        pool,
+        policy: RwLock::new((Instant::now(), Arc::new(policy))),
+        started: Instant::now(),
+    });
+    ready(addr);
+    let served = rt.block_on(
         axum::serve(
             listener,
-            app(state).into_make_service_with_connect_info::<SocketAddr>(),
+            app(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
-        .await?;
-        Ok(())
-    })
+        .into_future(),
+    );
+    // Store connections close here, outside the runtime (closing a PostgreSQL
+    // client blocks).
+    let idle: Vec<Box<dyn Store>> = state
+        .pool
+        .idle
+        .lock()
+        .map(|mut v| v.drain(..).collect())
+        .unwrap_or_default();
+    drop(idle);
+    drop(rt);
+    served?;
+    Ok(())
 }
 
 async fn shutdown_signal() {
