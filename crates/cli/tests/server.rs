@@ -487,3 +487,78 @@ fn admin_refuses_unknown_names_and_bad_values() {
     let list = ok(&db, &["admin", "collection", "list"]);
     assert!(list.contains("TLP:AMBER"), "{list}");
 }
+
+#[test]
+fn schemathesis_finds_no_server_error() {
+    let Some(ics) = shared_data("attack/ics-attack-18.1.json") else {
+        return;
+    };
+    let Some(st) = oracle("STORMWATCH_SCHEMATHESIS") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (db, token) = setup(Db::sqlite(dir.path().join("kb.db")), Some(&ics));
+    let server = Server::start(&db, &["--rate-limit", "0", "--quiet"]);
+    let (code, _, doc) = http(server.addr, "GET", "/api/openapi.json", &[], b"");
+    assert_eq!(code, 200);
+    let doc: Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let out = std::process::Command::new(st)
+        .args([
+            "run",
+            &format!("http://{}/api/openapi.json", server.addr),
+            "--checks",
+            "not_a_server_error",
+            "-H",
+            &format!("Authorization: Bearer {token}"),
+            "-n",
+            "30",
+            "--seed",
+            "1",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "schemathesis found problems:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("passed"), "{text}");
+    assert!(!text.contains(" failed"), "{text}");
+}
+
+#[test]
+fn rest_api_search_and_show() {
+    let Some(ics) = shared_data("attack/ics-attack-18.1.json") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (db, token) = setup(Db::sqlite(dir.path().join("kb.db")), Some(&ics));
+    let server = Server::start(&db, &[]);
+    let auth = format!("Bearer {token}");
+    let get = |p: &str| {
+        let (st, hs, body) = http(server.addr, "GET", p, &[("Authorization", &auth)], b"");
+        assert!(hs
+            .iter()
+            .any(|(k, v)| k == "content-type" && v == "application/json"));
+        (st, serde_json::from_str::<Value>(&body).unwrap())
+    };
+    let (st, v) = get("/api/search?q=spearphishing&type=attack-pattern&limit=5");
+    assert_eq!(st, 200);
+    assert_eq!(v["hits"][0]["external_id"], "T0865", "{v}");
+    let id = v["hits"][0]["id"].as_str().unwrap().to_owned();
+    let (st, v) = get(&format!("/api/objects/{id}"));
+    assert_eq!(st, 200);
+    assert_eq!(v["object"]["name"], "Spearphishing Attachment");
+    assert!(!v["relationships"].as_array().unwrap().is_empty());
+    let (st, v) = get("/api/actors/T0865");
+    assert_eq!(st, 200);
+    assert_eq!(v["matches"][0]["id"], id.as_str());
+    let (st, v) = get("/api/search?q=");
+    assert_eq!(st, 400);
+    assert_eq!(v["http_status"], "400");
+    let (st, _) = get("/api/objects/malware--00000000-0000-4000-8000-000000000000");
+    assert_eq!(st, 404);
+}
