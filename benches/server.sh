@@ -43,7 +43,7 @@ fi
 setup() {
     "$BIN" "$@" admin collection add ics --default-marking TLP:CLEAR >/dev/null || return 1
     "$BIN" "$@" import -q --collection ics "$ICS" >/dev/null || return 1
-    "$BIN" "$@" admin org add bench >/dev/null && "$BIN" "$@" admin user add bench --org bench >/dev/null \
+    "$BIN" "$@" admin org add benchorg >/dev/null && "$BIN" "$@" admin user add bench --org benchorg >/dev/null \
         && "$BIN" "$@" admin grant bench ics read >/dev/null && "$BIN" "$@" admin token create bench 2>/dev/null
 }
 

@@ -35,6 +35,9 @@ pub struct Config {
     pub max_page: usize,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// Requests that may use the store at once, each with its own connection
+    /// (0: twice the cores, at least 4).
+    pub store_slots: usize,
 }
 
 impl Config {
@@ -47,6 +50,7 @@ impl Config {
             request_log: true,
             max_page: 1000,
             threads: 0,
+            store_slots: 0,
         }
     }
 }
@@ -98,6 +102,8 @@ pub(crate) struct State {
     pool: Pool,
     policy: RwLock<(Instant, Arc<access::Policy>)>,
     pub limiter: http::RateLimiter,
+    pub tokens: Arc<access::TokenCache>,
+    slots: Arc<tokio::sync::Semaphore>,
     pub started: Instant,
 }
 
@@ -112,8 +118,15 @@ impl State {
         T: Send + 'static,
         F: FnOnce(&mut dyn Store, &Arc<access::Policy>) -> Result<T, ApiError> + Send + 'static,
     {
+        // At most `store_slots` requests use the store at once: more only adds
+        // context switches and per-connection caches on a small machine.
+        let permit = Arc::clone(&self.slots)
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::internal("the server is shutting down"))?;
         let st = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut s = st.pool.take().map_err(ApiError::store)?;
             let policy = st.policy(s.as_ref());
             let r = match policy {
@@ -168,7 +181,13 @@ pub fn run(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeEr
     if config.threads > 0 {
         rt.worker_threads(config.threads);
     }
-    let rt = rt.max_blocking_threads(32).build()?;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let slots = if config.store_slots > 0 {
+        config.store_slots
+    } else {
+        (2 * cores).max(4)
+    };
+    let rt = rt.max_blocking_threads(slots + 2).build()?;
     // Open once up front, outside the runtime (the PostgreSQL client blocks):
     // migrations run here, and a bad URL fails fast.
     let first = config.location.open()?;
@@ -181,6 +200,8 @@ pub fn run(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeEr
     let addr = listener.local_addr()?;
     let state = Arc::new(State {
         limiter: http::RateLimiter::new(config.rate_limit),
+        tokens: Arc::default(),
+        slots: Arc::new(tokio::sync::Semaphore::new(slots)),
         config,
         pool,
         policy: RwLock::new((Instant::now(), Arc::new(policy))),
