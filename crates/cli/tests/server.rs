@@ -517,6 +517,7 @@ fn schemathesis_finds_no_server_error() {
             "1",
         ])
         .env("NO_COLOR", "1")
+        .current_dir(dir.path())
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
