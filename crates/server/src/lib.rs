@@ -207,13 +207,19 @@ pub fn run(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeEr
         policy: RwLock::new((Instant::now(), Arc::new(policy))),
         started: Instant::now(),
     });
+    // Signal handlers are installed before anyone is told the address, so a SIGTERM
+    // sent right after the "listening" line is a graceful stop, not a kill.
+    let signals = {
+        let _in_runtime = rt.enter();
+        Signals::install()
+    };
     ready(addr);
     let served = rt.block_on(
         axum::serve(
             listener,
             app(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(signals.wait())
         .into_future(),
     );
     // Store connections close here, outside the runtime (closing a PostgreSQL
@@ -230,27 +236,60 @@ pub fn run(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeEr
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGINT and SIGTERM, registered up front.
+struct Signals {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Signals {
+                term: signal(SignalKind::terminate()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+        #[cfg(not(unix))]
+        Signals {}
     }
-    eprintln!(
-        "{{\"event\":\"shutdown\",\"time\":\"{}\",\"message\":\"finishing requests in flight\"}}",
-        stormwatch_model::Timestamp::now()
-    );
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        {
+            let (mut term, mut int) = (self.term, self.int);
+            let t = async {
+                match term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let i = async {
+                match int.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = t => {},
+                _ = i => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        eprintln!(
+            "{{\"event\":\"shutdown\",\"time\":\"{}\",\"message\":\"finishing requests in flight\"}}",
+            stormwatch_model::Timestamp::now()
+        );
+    }
 }
