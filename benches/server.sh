@@ -130,7 +130,9 @@ if [[ "${MEDALLION:-1}" != 0 ]]; then
         -H 'Accept: application/taxii+json;version=2.1' "$murl" >"$WORK/med.wrk" 2>&1
     cat "$WORK/med.wrk" >&2
     mreq=$(awk '/requests in/ {print $1}' "$WORK/med.wrk")
-    MED="| medallion $( "$REPO/.venv/bin/pip" show medallion 2>/dev/null | awk '/^Version/ {print $2}') (memory backend) | one page of 100: HTTP $one s ($mobjs objects) | $(awk '/Requests\/sec/ {print $2}' "$WORK/med.wrk") | $(awk '$1=="50%" {print $2}' "$WORK/med.wrk") | $(awk '$1=="99%" {print $2}' "$WORK/med.wrk") | ${mreq:-0} responses in 20 s; $(awk '/Socket errors/ {print $0}' "$WORK/med.wrk") | |"
+    mp50=$(awk '$1=="50%" {print $2}' "$WORK/med.wrk"); mp99=$(awk '$1=="99%" {print $2}' "$WORK/med.wrk")
+    [[ "${mreq:-0}" == 0 ]] && mp50=- && mp99=-
+    MED="| medallion $( "$REPO/.venv/bin/pip" show medallion 2>/dev/null | awk '/^Version/ {print $2}') (memory backend) | one page of 100: HTTP $one s ($mobjs objects) | $(awk '/Requests\/sec/ {print $2}' "$WORK/med.wrk") | $mp50 | $mp99 | ${mreq:-0} responses in 20 s$(awk '/Socket errors/ {print "; " $0}' "$WORK/med.wrk") | |"
 fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
