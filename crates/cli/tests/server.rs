@@ -15,16 +15,74 @@ use stormwatch_testkit::{oracle, shared_data, workspace_root};
 mod common;
 use common::{b64, http};
 
-fn sw(db: &Path) -> Command {
+/// The store flags of a test: `--db PATH` or `--database-url URL`.
+struct Db {
+    args: Vec<String>,
+    path: Option<PathBuf>,
+    /// PostgreSQL: (admin URL, database name), dropped at the end.
+    pg: Option<(String, String)>,
+}
+
+impl Db {
+    fn sqlite(p: PathBuf) -> Db {
+        Db {
+            args: vec!["--db".into(), p.display().to_string()],
+            path: Some(p),
+            pg: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database, when STORMWATCH_TEST_POSTGRES names a server.
+    fn postgres() -> Option<Db> {
+        let Some(admin) = std::env::var("STORMWATCH_TEST_POSTGRES")
+            .ok()
+            .filter(|v| !v.is_empty())
+        else {
+            assert!(
+                !stormwatch_testkit::in_ci(),
+                "STORMWATCH_TEST_POSTGRES is not set; .ci/run sets it"
+            );
+            eprintln!("SKIPPED: serve on PostgreSQL (set STORMWATCH_TEST_POSTGRES)");
+            return None;
+        };
+        let name = format!(
+            "sw_cli_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        Some(Db {
+            args: vec!["--database-url".into(), format!("{base}/{name}")],
+            path: None,
+            pg: Some((admin, name)),
+        })
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.pg {
+            if let Ok(mut c) = postgres::Client::connect(admin, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+fn sw(db: &Db) -> Command {
     let mut c = Command::cargo_bin("stormwatch").unwrap();
     c.env_remove("STORMWATCH_DB")
         .env_remove("STORMWATCH_DATABASE_URL")
-        .arg("--db")
-        .arg(db);
+        .args(&db.args);
     c
 }
 
-fn ok(db: &Path, args: &[&str]) -> String {
+fn ok(db: &Db, args: &[&str]) -> String {
     let out = sw(db).args(args).output().unwrap();
     assert!(
         out.status.success(),
@@ -42,13 +100,12 @@ struct Server {
 }
 
 impl Server {
-    fn start(db: &Path, extra: &[&str]) -> Server {
+    fn start(db: &Db, extra: &[&str]) -> Server {
         let bin = assert_cmd::cargo::cargo_bin("stormwatch");
         let mut child = std::process::Command::new(bin)
             .env_remove("STORMWATCH_DB")
             .env_remove("STORMWATCH_DATABASE_URL")
-            .arg("--db")
-            .arg(db)
+            .args(&db.args)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
             .stdin(Stdio::null())
@@ -106,8 +163,7 @@ impl Drop for Server {
 const TAXII: &str = "application/taxii+json;version=2.1";
 
 /// A store with collection `ics` (TLP:CLEAR default) and user alice (write) with a token.
-fn setup(dir: &Path, ics: Option<&Path>) -> (PathBuf, String) {
-    let db = dir.join("kb.db");
+fn setup(db: Db, ics: Option<&Path>) -> (Db, String) {
     ok(
         &db,
         &[
@@ -134,7 +190,7 @@ fn setup(dir: &Path, ics: Option<&Path>) -> (PathBuf, String) {
     (db, token)
 }
 
-fn collection_id(db: &Path, name: &str) -> String {
+fn collection_id(db: &Db, name: &str) -> String {
     let v: Value =
         serde_json::from_str(&ok(db, &["admin", "collection", "list", "-f", "json"])).unwrap();
     v.as_array()
@@ -149,14 +205,25 @@ fn collection_id(db: &Path, name: &str) -> String {
 
 #[test]
 fn taxii2_client_walks_the_whole_api_on_ics_attack() {
+    let dir = tempfile::tempdir().unwrap();
+    walk(Db::sqlite(dir.path().join("kb.db")));
+}
+
+#[test]
+fn taxii2_client_walks_the_whole_api_on_postgres() {
+    if let Some(db) = Db::postgres() {
+        walk(db);
+    }
+}
+
+fn walk(db: Db) {
     let Some(ics) = shared_data("attack/ics-attack-18.1.json") else {
         return;
     };
     let Some(python) = oracle("STORMWATCH_PYTHON") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let (db, token) = setup(dir.path(), Some(&ics));
+    let (db, token) = setup(db, Some(&ics));
     let server = Server::start(&db, &["--rate-limit", "0"]);
     let script = workspace_root().join("crates/server/tests/py/taxii2_walk.py");
     let out = std::process::Command::new(python)
@@ -191,9 +258,9 @@ fn taxii2_client_walks_the_whole_api_on_ics_attack() {
 #[test]
 fn tokens_are_checked_revoked_and_expire() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, token) = setup(dir.path(), None);
+    let (db, token) = setup(Db::sqlite(dir.path().join("kb.db")), None);
     // The store keeps only hashes.
-    let raw = std::fs::read(&db).unwrap();
+    let raw = std::fs::read(db.path.as_ref().unwrap()).unwrap();
     assert!(!raw.windows(token.len()).any(|w| w == token.as_bytes()));
     ok(&db, &["admin", "user", "add", "bob", "--org", "acme"]);
     let bob = ok(&db, &["admin", "token", "create", "bob", "--expires", "1s"]);
@@ -250,7 +317,7 @@ fn tokens_are_checked_revoked_and_expire() {
 #[test]
 fn bad_input_is_refused_with_taxii_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, token) = setup(dir.path(), None);
+    let (db, token) = setup(Db::sqlite(dir.path().join("kb.db")), None);
     let cid = collection_id(&db, "ics");
     let server = Server::start(&db, &["--max-body-bytes", "10000"]);
     let auth = format!("Bearer {token}");
@@ -362,7 +429,7 @@ fn bad_input_is_refused_with_taxii_errors() {
 #[test]
 fn graceful_shutdown_and_health() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, _) = setup(dir.path(), None);
+    let (db, _) = setup(Db::sqlite(dir.path().join("kb.db")), None);
     let server = Server::start(&db, &[]);
     let (st, _, body) = http(server.addr, "GET", "/healthz", &[], b"");
     assert_eq!(st, 200);
@@ -378,7 +445,7 @@ fn graceful_shutdown_and_health() {
 #[test]
 fn admin_refuses_unknown_names_and_bad_values() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("kb.db");
+    let db = Db::sqlite(dir.path().join("kb.db"));
     let fails = |args: &[&str], needle: &str| {
         let out = sw(&db).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -419,4 +486,80 @@ fn admin_refuses_unknown_names_and_bad_values() {
     );
     let list = ok(&db, &["admin", "collection", "list"]);
     assert!(list.contains("TLP:AMBER"), "{list}");
+}
+
+#[test]
+fn schemathesis_finds_no_server_error() {
+    let Some(ics) = shared_data("attack/ics-attack-18.1.json") else {
+        return;
+    };
+    let Some(st) = oracle("STORMWATCH_SCHEMATHESIS") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (db, token) = setup(Db::sqlite(dir.path().join("kb.db")), Some(&ics));
+    let server = Server::start(&db, &["--rate-limit", "0", "--quiet"]);
+    let (code, _, doc) = http(server.addr, "GET", "/api/openapi.json", &[], b"");
+    assert_eq!(code, 200);
+    let doc: Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let out = std::process::Command::new(st)
+        .args([
+            "run",
+            &format!("http://{}/api/openapi.json", server.addr),
+            "--checks",
+            "not_a_server_error",
+            "-H",
+            &format!("Authorization: Bearer {token}"),
+            "-n",
+            "30",
+            "--seed",
+            "1",
+        ])
+        .env("NO_COLOR", "1")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "schemathesis found problems:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("passed"), "{text}");
+    assert!(!text.contains(" failed"), "{text}");
+}
+
+#[test]
+fn rest_api_search_and_show() {
+    let Some(ics) = shared_data("attack/ics-attack-18.1.json") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (db, token) = setup(Db::sqlite(dir.path().join("kb.db")), Some(&ics));
+    let server = Server::start(&db, &[]);
+    let auth = format!("Bearer {token}");
+    let get = |p: &str| {
+        let (st, hs, body) = http(server.addr, "GET", p, &[("Authorization", &auth)], b"");
+        assert!(hs
+            .iter()
+            .any(|(k, v)| k == "content-type" && v == "application/json"));
+        (st, serde_json::from_str::<Value>(&body).unwrap())
+    };
+    let (st, v) = get("/api/search?q=spearphishing&type=attack-pattern&limit=5");
+    assert_eq!(st, 200);
+    assert_eq!(v["hits"][0]["external_id"], "T0865", "{v}");
+    let id = v["hits"][0]["id"].as_str().unwrap().to_owned();
+    let (st, v) = get(&format!("/api/objects/{id}"));
+    assert_eq!(st, 200);
+    assert_eq!(v["object"]["name"], "Spearphishing Attachment");
+    assert!(!v["relationships"].as_array().unwrap().is_empty());
+    let (st, v) = get("/api/actors/T0865");
+    assert_eq!(st, 200);
+    assert_eq!(v["matches"][0]["id"], id.as_str());
+    let (st, v) = get("/api/search?q=");
+    assert_eq!(st, 400);
+    assert_eq!(v["http_status"], "400");
+    let (st, _) = get("/api/objects/malware--00000000-0000-4000-8000-000000000000");
+    assert_eq!(st, 404);
 }

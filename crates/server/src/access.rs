@@ -20,6 +20,7 @@ use std::sync::Arc;
 use stormwatch_model::tlp::{self, Tlp};
 use stormwatch_store::{
     AccessRecord, Collection, Directory, Entry, Permission, PrincipalKind, Store, TargetKind,
+    TokenOwner,
 };
 
 /// Prefix of every token Stormwatch issues.
@@ -309,9 +310,39 @@ pub fn parse_authorization(header: Option<&str>) -> Result<(String, Option<Strin
     Err(Refused::Malformed)
 }
 
+/// Token records recently read from the store, by hash, so that a busy client does
+/// not cost a store lookup per request. Revocation and expiry take effect within
+/// [`TOKEN_TTL`].
+#[derive(Default)]
+pub struct TokenCache(std::sync::Mutex<HashMap<String, (std::time::Instant, TokenOwner)>>);
+
+/// How long a token record is reused.
+pub const TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl TokenCache {
+    fn lookup(&self, store: &dyn Store, hash: &str) -> Result<Option<TokenOwner>, Refused> {
+        if let Ok(m) = self.0.lock() {
+            if let Some((at, o)) = m.get(hash) {
+                if at.elapsed() < TOKEN_TTL {
+                    return Ok(Some(o.clone()));
+                }
+            }
+        }
+        let found = store.token_owner(hash).map_err(|_| Refused::Unknown)?;
+        if let (Some(o), Ok(mut m)) = (&found, self.0.lock()) {
+            if m.len() > 10_000 {
+                m.clear();
+            }
+            m.insert(hash.to_owned(), (std::time::Instant::now(), o.clone()));
+        }
+        Ok(found)
+    }
+}
+
 /// Checks a presented token against the store; `now` is an RFC 3339 UTC time.
 pub fn authenticate(
     store: &dyn Store,
+    cache: &TokenCache,
     policy: &Arc<Policy>,
     token: &str,
     basic_user: Option<&str>,
@@ -320,9 +351,8 @@ pub fn authenticate(
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 200 {
         return Err(Refused::Malformed);
     }
-    let owner = store
-        .token_owner(&hash_token(token))
-        .map_err(|_| Refused::Unknown)?
+    let owner = cache
+        .lookup(store, &hash_token(token))?
         .ok_or(Refused::Unknown)?;
     if owner.token.revoked.is_some() {
         return Err(Refused::Revoked);

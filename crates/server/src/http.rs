@@ -183,6 +183,7 @@ pub struct LogUser(pub String);
 pub struct Credential {
     token: String,
     user: Option<String>,
+    cache: Arc<access::TokenCache>,
 }
 
 /// Reads the credential; 401 when absent or malformed, 429 when its budget is spent.
@@ -201,7 +202,11 @@ pub fn credential(state: &State, headers: &HeaderMap) -> Result<Credential, ApiE
             ),
         ));
     }
-    Ok(Credential { token, user })
+    Ok(Credential {
+        token,
+        user,
+        cache: Arc::clone(&state.tokens),
+    })
 }
 
 impl Credential {
@@ -212,7 +217,14 @@ impl Credential {
         policy: &Arc<access::Policy>,
     ) -> Result<Principal, ApiError> {
         let now = stormwatch_model::Timestamp::now().to_string();
-        match access::authenticate(store, policy, &self.token, self.user.as_deref(), &now) {
+        match access::authenticate(
+            store,
+            &self.cache,
+            policy,
+            &self.token,
+            self.user.as_deref(),
+            &now,
+        ) {
             Ok(u) => Ok(Principal::User(u)),
             Err(Refused::Missing | Refused::Malformed | Refused::Unknown | Refused::WrongUser) => {
                 Err(ApiError::unauthorized())

@@ -11,6 +11,7 @@ mod http;
 mod rest;
 mod taxii;
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -34,6 +35,9 @@ pub struct Config {
     pub max_page: usize,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// Requests that may use the store at once, each with its own connection
+    /// (0: twice the cores, at least 4).
+    pub store_slots: usize,
 }
 
 impl Config {
@@ -46,6 +50,7 @@ impl Config {
             request_log: true,
             max_page: 1000,
             threads: 0,
+            store_slots: 0,
         }
     }
 }
@@ -97,6 +102,8 @@ pub(crate) struct State {
     pool: Pool,
     policy: RwLock<(Instant, Arc<access::Policy>)>,
     pub limiter: http::RateLimiter,
+    pub tokens: Arc<access::TokenCache>,
+    slots: Arc<tokio::sync::Semaphore>,
     pub started: Instant,
 }
 
@@ -111,8 +118,15 @@ impl State {
         T: Send + 'static,
         F: FnOnce(&mut dyn Store, &Arc<access::Policy>) -> Result<T, ApiError> + Send + 'static,
     {
+        // At most `store_slots` requests use the store at once: more only adds
+        // context switches and per-connection caches on a small machine.
+        let permit = Arc::clone(&self.slots)
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::internal("the server is shutting down"))?;
         let st = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut s = st.pool.take().map_err(ApiError::store)?;
             let policy = st.policy(s.as_ref());
             let r = match policy {
@@ -167,56 +181,115 @@ pub fn run(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeEr
     if config.threads > 0 {
         rt.worker_threads(config.threads);
     }
-    let rt = rt.max_blocking_threads(32).build()?;
-    rt.block_on(async move {
-        // Open once up front: migrations run here, and a bad URL fails fast.
-        let first = config.location.open()?;
-        let policy = access::Policy::new(first.directory()?);
-        let pool = Pool::new(config.location.clone());
-        pool.give(first);
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .map_err(|e| ServeError::Listen(config.listen, e))?;
-        let addr = listener.local_addr()?;
-        let state = Arc::new(State {
-            limiter: http::RateLimiter::new(config.rate_limit),
-            config,
-            pool,
-            policy: RwLock::new((Instant::now(), Arc::new(policy))),
-            started: Instant::now(),
-        });
-        ready(addr);
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let slots = if config.store_slots > 0 {
+        config.store_slots
+    } else {
+        (2 * cores).max(4)
+    };
+    let rt = rt.max_blocking_threads(slots + 2).build()?;
+    // Open once up front, outside the runtime (the PostgreSQL client blocks):
+    // migrations run here, and a bad URL fails fast.
+    let first = config.location.open()?;
+    let policy = access::Policy::new(first.directory()?);
+    let pool = Pool::new(config.location.clone());
+    pool.give(first);
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind(config.listen))
+        .map_err(|e| ServeError::Listen(config.listen, e))?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(State {
+        limiter: http::RateLimiter::new(config.rate_limit),
+        tokens: Arc::default(),
+        slots: Arc::new(tokio::sync::Semaphore::new(slots)),
+        config,
+        pool,
+        policy: RwLock::new((Instant::now(), Arc::new(policy))),
+        started: Instant::now(),
+    });
+    // Signal handlers are installed before anyone is told the address, so a SIGTERM
+    // sent right after the "listening" line is a graceful stop, not a kill.
+    let signals = {
+        let _in_runtime = rt.enter();
+        Signals::install()
+    };
+    ready(addr);
+    let served = rt.block_on(
         axum::serve(
             listener,
-            app(state).into_make_service_with_connect_info::<SocketAddr>(),
+            app(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-        Ok(())
-    })
+        .with_graceful_shutdown(signals.wait())
+        .into_future(),
+    );
+    // Store connections close here, outside the runtime (closing a PostgreSQL
+    // client blocks).
+    let idle: Vec<Box<dyn Store>> = state
+        .pool
+        .idle
+        .lock()
+        .map(|mut v| v.drain(..).collect())
+        .unwrap_or_default();
+    drop(idle);
+    drop(rt);
+    served?;
+    Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGINT and SIGTERM, registered up front.
+struct Signals {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Signals {
+                term: signal(SignalKind::terminate()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+        #[cfg(not(unix))]
+        Signals {}
     }
-    eprintln!(
-        "{{\"event\":\"shutdown\",\"time\":\"{}\",\"message\":\"finishing requests in flight\"}}",
-        stormwatch_model::Timestamp::now()
-    );
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        {
+            let (mut term, mut int) = (self.term, self.int);
+            let t = async {
+                match term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let i = async {
+                match int.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = t => {},
+                _ = i => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        eprintln!(
+            "{{\"event\":\"shutdown\",\"time\":\"{}\",\"message\":\"finishing requests in flight\"}}",
+            stormwatch_model::Timestamp::now()
+        );
+    }
 }

@@ -226,6 +226,9 @@ fn version_key(v: &str, what: &str) -> Result<String, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("{what}: {e}")))
 }
 
+/// Most `match[...]` values one request may give (ids, types, versions together).
+const MAX_FILTER_VALUES: usize = 1000;
+
 /// Parses `match[...]`, `added_after`, `limit` and `next`.
 pub(crate) fn parse_params(q: Q, max_page: usize) -> Result<Params, ApiError> {
     let Query(pairs) = q.map_err(|e| ApiError::bad_request(format!("bad query string: {e}")))?;
@@ -271,6 +274,12 @@ pub(crate) fn parse_params(q: Q, max_page: usize) -> Result<Params, ApiError> {
             }
             _ => {}
         }
+    }
+    let values = f.ids.len() + f.types.len() + f.spec_versions.len() + versions.exact.len();
+    if values > MAX_FILTER_VALUES {
+        return Err(ApiError::bad_request(format!(
+            "{values} match values; at most {MAX_FILTER_VALUES} per request"
+        )));
     }
     if versions == VersionMatch::default() {
         versions.last = true;

@@ -385,6 +385,41 @@ fn every_endpoint_shows_each_principal_exactly_its_visible_set() {
             .collect();
         assert_eq!(got, want_rel, "{p} relationships");
     }
+    // REST: show, search and actor follow the same rule.
+    for p in ["A", "C", "O", "R", "N"] {
+        let want = f.expected_for(p);
+        for oid in f.expected.keys() {
+            let (st, _, v) = f.get(p, &format!("/api/objects/{oid}"));
+            if want.contains(oid) {
+                assert_eq!(st, 200, "{p} {oid}: {v}");
+                assert_eq!(v["id"], oid.as_str());
+                for r in v["relationships"].as_array().unwrap() {
+                    let rid = r["relationship_id"].as_str().unwrap();
+                    assert!(want.contains(rid), "{p} {oid}: relationship {rid} leaked");
+                }
+            } else {
+                assert_eq!(st, 404, "{p} {oid} leaked over REST: {v}");
+            }
+        }
+        let (st, _, v) = f.get(p, "/api/search?q=m&limit=1000");
+        assert_eq!(st, 200, "{v}");
+        let got: BTreeSet<String> = v["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_owned())
+            .collect();
+        let want_m: BTreeSet<String> = want
+            .iter()
+            .filter(|i| i.starts_with("malware--"))
+            .cloned()
+            .collect();
+        assert_eq!(got, want_m, "{p} search");
+        let (st, _, _) = f.get(p, "/api/actors/m8");
+        assert_eq!(st, if p == "R" { 200 } else { 404 }, "{p} actor m8");
+    }
+    let (st, _, _) = http(f.addr, "GET", "/api/search?q=m", &[], b"");
+    assert_eq!(st, 401);
     // Counts per level, stated once more as numbers.
     let counts: Vec<usize> = ["A", "C", "O", "R"]
         .iter()

@@ -103,6 +103,8 @@ pub struct PostgresStore {
     client: std::cell::RefCell<Client>,
     url: String,
     target: Option<String>,
+    /// Prepared statements by SQL text: one round trip a query instead of two.
+    stmts: std::cell::RefCell<std::collections::HashMap<String, ::postgres::Statement>>,
 }
 
 type PgResult<T> = std::result::Result<T, ::postgres::Error>;
@@ -118,6 +120,7 @@ impl PostgresStore {
             client: std::cell::RefCell::new(client),
             url: url.to_owned(),
             target: None,
+            stmts: Default::default(),
         };
         s.migrate()?;
         Ok(s)
@@ -184,10 +187,20 @@ impl PostgresStore {
         sql: &str,
         params: &[&(dyn ::postgres::types::ToSql + Sync)],
     ) -> Result<Vec<Row>> {
-        self.client
-            .borrow_mut()
-            .query(sql, params)
-            .map_err(|e| self.err(e))
+        let mut client = self.client.borrow_mut();
+        let mut stmts = self.stmts.borrow_mut();
+        let st = match stmts.get(sql) {
+            Some(st) => st.clone(),
+            None => {
+                let st = client.prepare(sql).map_err(|e| self.err(e))?;
+                if stmts.len() >= 256 {
+                    stmts.clear();
+                }
+                stmts.insert(sql.to_owned(), st.clone());
+                st
+            }
+        };
+        client.query(&st, params).map_err(|e| self.err(e))
     }
 
     fn objects(

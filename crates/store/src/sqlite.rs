@@ -921,20 +921,18 @@ impl Store for SqliteStore {
     }
 
     fn latest_entries(&self, ids: &[String]) -> Result<Vec<Entry>> {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(500) {
-            let mut sql = format!("SELECT {ENTRY_COLS}, NULL FROM entries e WHERE e.last = 1");
-            let mut args: Vec<rusqlite::types::Value> = Vec::new();
-            push_in(&mut sql, &mut args, "e.id", chunk);
-            let mut st = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
-            let rows = st
-                .query_map(rusqlite::params_from_iter(args.iter()), row_to_entry)
-                .map_err(|e| self.err(e))?;
-            for r in rows {
-                out.push(r.map_err(|e| self.err(e))?);
-            }
-        }
-        Ok(out)
+        // One cached statement whatever the number of ids: they travel as a JSON array.
+        let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let sql = format!(
+            "SELECT {ENTRY_COLS}, NULL FROM entries e
+             WHERE e.last = 1 AND e.id IN (SELECT value FROM json_each(?1))"
+        );
+        let mut st = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([list], row_to_entry)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
     }
 
     fn delete_entries(
