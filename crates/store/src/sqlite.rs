@@ -1472,11 +1472,17 @@ impl<'t> EntryWriter<'t> {
 
     fn add(&mut self, seq: i64, m: &ObjectMeta, version: &str) -> rusqlite::Result<()> {
         let added = share::next_added(self.last_added.as_deref());
+        // The first entry of an id in a collection is both its first and last version:
+        // no flags to recompute (the common case on import).
+        let others = self
+            .tx
+            .prepare_cached("SELECT 1 FROM entries WHERE collection = ?1 AND id = ?2 LIMIT 1")?
+            .exists(params![self.collection, m.id])?;
         let n = self
             .tx
             .prepare_cached(
-                "INSERT OR IGNORE INTO entries(collection, seq, id, type, version, spec_version, added, markings, created_by, ends)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT OR IGNORE INTO entries(collection, seq, id, type, version, spec_version, added, markings, created_by, ends, first, last)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
             )?
             .execute(params![
                 self.collection,
@@ -1488,11 +1494,14 @@ impl<'t> EntryWriter<'t> {
                 added,
                 m.markings.join(" "),
                 m.created_by_ref,
-                share::ends_of(m).join(" ")
+                share::ends_of(m).join(" "),
+                !others
             ])?;
         if n > 0 {
             self.last_added = Some(added);
-            refresh_flags(self.tx, &self.collection, &m.id)?;
+            if others {
+                refresh_flags(self.tx, &self.collection, &m.id)?;
+            }
         }
         Ok(())
     }
