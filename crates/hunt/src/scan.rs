@@ -630,10 +630,16 @@ impl Masks {
                 m.alpha |= bits(v_alpha) << sh;
             }
         }
-        m.spec = m.dot | m.colon | m.at;
-        m.tok = m.spec | m.dash | m.digit | m.hexl | m.alpha;
-        m.hex16 = hex16_of(m.digit | m.hexl);
-        m
+        m.derived()
+    }
+
+    /// Fills the masks that follow from the class masks: `spec`, `tok`, `hex16`.
+    #[inline(always)]
+    fn derived(mut self) -> Masks {
+        self.spec = self.dot | self.colon | self.at;
+        self.tok = self.spec | self.dash | self.digit | self.hexl | self.alpha;
+        self.hex16 = hex16_of(self.digit | self.hexl);
+        self
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -673,10 +679,6 @@ impl Masks {
                 let v_digit = within(x, d0, d9);
                 let v_hexl = within(y, la, lf);
                 let v_alpha = within(y, lg, lz);
-                let v_tok = _mm_or_si128(
-                    _mm_or_si128(_mm_or_si128(v_dot, v_colon), _mm_or_si128(v_at, v_dash)),
-                    _mm_or_si128(v_digit, _mm_or_si128(v_hexl, v_alpha)),
-                );
                 let sh = k * 16;
                 m.dot |= bits(v_dot) << sh;
                 m.colon |= bits(v_colon) << sh;
@@ -685,14 +687,9 @@ impl Masks {
                 m.digit |= bits(v_digit) << sh;
                 m.hexl |= bits(v_hexl) << sh;
                 m.alpha |= bits(v_alpha) << sh;
-                m.tok |= bits(v_tok) << sh;
-                if _mm_movemask_epi8(_mm_or_si128(v_digit, v_hexl)) == 0xFFFF {
-                    m.hex16 |= 1 << sh;
-                }
             }
         }
-        m.spec = m.dot | m.colon | m.at;
-        m
+        m.derived()
     }
 
     #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
@@ -702,7 +699,6 @@ impl Masks {
             let c = CLASS[b as usize];
             let bit = 1u64 << i;
             let on = |x: bool| if x { bit } else { 0 };
-            m.tok |= on(c != SEP);
             m.dot |= on(c == DOT);
             m.colon |= on(c == COLON);
             m.at |= on(c == AT);
@@ -711,13 +707,7 @@ impl Masks {
             m.alpha |= on(c == ALPHA);
             m.dash |= on(c == DASH);
         }
-        for k in 0..4 {
-            if w[k * 16..k * 16 + 16].iter().all(u8::is_ascii_hexdigit) {
-                m.hex16 |= 1 << (k * 16);
-            }
-        }
-        m.spec = m.dot | m.colon | m.at;
-        m
+        m.derived()
     }
 }
 
@@ -932,6 +922,16 @@ mod tests {
             bytes.push(b'g');
         }
         for w in bytes.chunks(64) {
+            let m = Masks::of_scalar(w);
+            for (i, &b) in w.iter().enumerate() {
+                assert_eq!(m.tok >> i & 1 == 1, CLASS[b as usize] != SEP, "byte {b}");
+                let spec = matches!(b, b'.' | b':' | b'@');
+                assert_eq!(m.spec >> i & 1 == 1, spec, "byte {b}");
+            }
+            for k in 0..4 {
+                let all_hex = w[k * 16..k * 16 + 16].iter().all(u8::is_ascii_hexdigit);
+                assert_eq!(m.hex16 >> (k * 16) & 1 == 1, all_hex);
+            }
             assert_eq!(Masks::of::<false>(w), Masks::of_scalar(w));
             if std::arch::is_x86_feature_detected!("avx2") {
                 assert_eq!(Masks::of_avx2(w), Masks::of_scalar(w));

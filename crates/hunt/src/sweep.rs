@@ -421,12 +421,8 @@ fn read_blocks(
         }
         if eof {
             if !b.is_empty() {
-                offset += b.len() as u64;
-                if out.send(Piece::Block(b)).is_err() {
-                    return;
-                }
+                let _ = out.send(Piece::Block(b));
             }
-            let _ = offset;
             return;
         }
         match memchr::memrchr(b'\n', &b) {
