@@ -15,15 +15,22 @@ fuzz_target!(|data: &[u8]| {
     match mode % 3 {
         0 => {
             if let Ok(text) = std::str::from_utf8(rest) {
-                if let Ok(rule) = sigma::parse(text) {
-                    let det = Detector::new(
-                        vec![LoadedRule { rule, file: "fuzz.yml".into() }],
-                        None,
-                        &[],
-                    );
+                let mut ph = stormwatch_detect::Placeholders::new();
+                ph.insert("p".into(), vec!["a*".into(), "b".into()]);
+                if let Ok(docs) = sigma::parse_docs(text, &ph) {
+                    let mut set = stormwatch_detect::builtin_rules();
+                    for d in docs {
+                        match d {
+                            sigma::Doc::Rule(rule) => set.rules.push(LoadedRule { rule, file: "fuzz.yml".into() }),
+                            sigma::Doc::Correlation(corr) => set.correlations.push(stormwatch_detect::LoadedCorrelation { corr, file: "fuzz.yml".into() }),
+                        }
+                    }
+                    let det = Detector::new(set, None, &[]);
                     let mut sink = |_: &Detection| -> std::io::Result<()> { Ok(()) };
                     let input = b"{\"_path\":\"dns\",\"query\":\"x.example\"}\nOct 19 18:30:13.311: %SYS-5-CONFIG_I: x\n";
                     let _ = det.scan("fuzz", &input[..], &Options::default(), &mut sink);
+                    let d = Detection { rule: 0, line: 1, offset: 0, time: Some((0, false)), captured: vec![Some("h".into())] };
+                    let _ = det.correlate(&[&d, &d]);
                 }
             }
         }

@@ -43,6 +43,9 @@ const BUILTIN_IDS: &[&str] = &[
     "58c3be4f-7046-45ce-8149-291cf3323b0b",
     "5ba921e6-5fa7-4d32-9a2d-5372b08a1463",
     "2f6a7b8c-9d0e-4f1a-8b2c-3d4e5f6a7b8c",
+    "5a0f3c1e-2b7d-4e8a-9c61-7d2e4b9f0a13",
+    // the correlation: web UI login then a privilege-15 user (TACACS+ NAS = syslog host)
+    "9d4e2f61-8a3b-4c7e-b5d0-1f6a2c8e3b47",
     // flow heuristics
     "9a48c6d0-2847-4a66-b154-e2e74b87a1fa",
     "8d0d50c0-afa2-49c1-9c98-397545263010",
@@ -348,7 +351,7 @@ fn record_stores_sightings_of_sigma_indicators_once() {
     };
     let out = run();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("recorded 13 sightings"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("recorded 15 sightings"));
     run();
     let out = cmd(tmp.path())
         .args(["export", "--type", "indicator", "--type", "sighting"])
@@ -363,9 +366,14 @@ fn record_stores_sightings_of_sigma_indicators_once() {
     let objs = bundle["objects"].as_array().unwrap();
     let inds: Vec<&Value> = objs.iter().filter(|o| o["type"] == "indicator").collect();
     let sights: Vec<&Value> = objs.iter().filter(|o| o["type"] == "sighting").collect();
-    assert_eq!(inds.len(), 13);
-    assert_eq!(sights.len(), 13, "re-running records nothing new");
+    // 13 rules, the web UI login rule and the correlation it completes.
+    assert_eq!(inds.len(), 15);
+    assert_eq!(sights.len(), 15, "re-running records nothing new");
     assert!(inds.iter().all(|i| i["pattern_type"] == "sigma"));
+    assert!(inds.iter().any(|i| i["pattern"]
+        .as_str()
+        .unwrap()
+        .contains("type: temporal_ordered")));
     let epc = inds
         .iter()
         .find(|i| {
@@ -425,4 +433,185 @@ fn logsource_flag_runs_keyword_rules_on_plain_text_logs() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
+}
+
+const CORRELATION: &str = "9d4e2f61-8a3b-4c7e-b5d0-1f6a2c8e3b47";
+
+/// The built-in correlation fires only for a web UI login followed within ten minutes
+/// by a privilege-15 user on the same device; its record lists both detections.
+#[test]
+fn web_login_then_priv15_correlates_per_device_within_the_window() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = cmd(tmp.path())
+        .args(["detect", "--format", "jsonl"])
+        .arg(data("webui-then-priv15.log"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let recs = jsonl(&out.stdout);
+    let corr: Vec<&Value> = recs.iter().filter(|r| r["rule"] == CORRELATION).collect();
+    // edge-1: login (line 1) then priv-15 (line 3), 3m52s later. edge-2: the priv-15
+    // user at line 2 precedes its login, the one at line 5 is 25 min after it. edge-3:
+    // an SSH login (port 22), not the web UI.
+    assert_eq!(corr.len(), 1, "{corr:?}");
+    let c = corr[0];
+    assert_eq!(c["line"], 3);
+    assert_eq!(c["level"], "critical");
+    assert_eq!(c["correlation"]["type"], "temporal_ordered");
+    assert_eq!(c["correlation"]["group"]["host"], "edge-1");
+    assert_eq!(c["correlation"]["timespan_seconds"], 600);
+    let lines: Vec<u64> = c["correlation"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![1, 3]);
+    // Both member rules still report on their own (generate: true).
+    let priv15 = recs
+        .iter()
+        .filter(|r| r["rule"] == "c51394b3-cdce-4224-b375-afbe7fa77de7")
+        .count();
+    assert_eq!(priv15, 4);
+    let web = recs
+        .iter()
+        .filter(|r| r["rule"] == "5a0f3c1e-2b7d-4e8a-9c61-7d2e4b9f0a13")
+        .count();
+    assert_eq!(web, 2, "the port-22 login is not a web login");
+}
+
+/// A user's Sigma correlation rule (`event_count` over its own base rule, in one
+/// multi-document file), with `generate: false` hiding the base rule's detections, and
+/// an `|expand` rule whose placeholder the site file fills.
+#[test]
+fn user_correlations_and_expand_placeholders() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = tmp.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(
+        rules.join("burst.yml"),
+        "title: Privilege-15 command
+name: p15_cmd
+id: 0b6f0d3e-1111-4c1c-9a9a-000000000001
+logsource:
+    product: cisco
+    service: aaa
+detection:
+    sel:
+        command|contains: 'privilege 15'
+    condition: sel
+level: medium
+---
+title: Two privilege-15 commands on one device within an hour
+id: 0b6f0d3e-1111-4c1c-9a9a-000000000002
+correlation:
+    type: event_count
+    rules: [p15_cmd]
+    group-by: [host]
+    timespan: 1h
+    condition:
+        gte: 2
+level: high
+",
+    )
+    .unwrap();
+    std::fs::write(
+        rules.join("expand.yml"),
+        "title: Login from a jump host
+id: 0b6f0d3e-1111-4c1c-9a9a-000000000003
+logsource:
+    product: cisco
+    service: syslog
+detection:
+    sel:
+        mnemonic: LOGIN_SUCCESS
+        message|contains|expand: '[Source: %jump_hosts%]'
+    condition: sel
+level: low
+",
+    )
+    .unwrap();
+    let site = tmp.path().join("site.toml");
+    std::fs::write(
+        &site,
+        "[placeholders]\njump_hosts = [\"10.0.0.5\", \"192.0.2.1\"]\n",
+    )
+    .unwrap();
+    let out = cmd(tmp.path())
+        .args(["detect", "--no-builtin", "--format", "json", "--rules"])
+        .arg(&rules)
+        .arg("--site")
+        .arg(&site)
+        .arg(data("webui-then-priv15.log"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["rules_skipped"].as_array().unwrap().len(),
+        0,
+        "{}",
+        doc["rules_skipped"]
+    );
+    let dets = doc["detections"].as_array().unwrap();
+    // generate: false: the base rule reports only through the correlation.
+    assert!(!dets
+        .iter()
+        .any(|d| d["rule"] == "0b6f0d3e-1111-4c1c-9a9a-000000000001"));
+    let burst: Vec<&Value> = dets
+        .iter()
+        .filter(|d| d["rule"] == "0b6f0d3e-1111-4c1c-9a9a-000000000002")
+        .collect();
+    // edge-2 has two privilege-15 commands (10:01:40, 11:55:00): 1h53m apart, no.
+    // edge-3 and edge-1 have one each.
+    assert!(burst.is_empty(), "{burst:?}");
+    // The expanded rule: logins from 10.0.0.5 (lines 4 and 6).
+    let lines: Vec<u64> = dets
+        .iter()
+        .filter(|d| d["rule"] == "0b6f0d3e-1111-4c1c-9a9a-000000000003")
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![4, 6]);
+
+    // Without the placeholder the rule is rejected, naming it and the fix.
+    let out = cmd(tmp.path())
+        .args(["detect", "--no-builtin", "--format", "json", "--rules"])
+        .arg(&rules)
+        .arg(data("webui-then-priv15.log"))
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reason = doc["rules_skipped"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("%jump_hosts%") && reason.contains("[placeholders]"),
+        "{reason}"
+    );
+
+    // A wider window joins edge-2's two commands.
+    let text = std::fs::read_to_string(rules.join("burst.yml"))
+        .unwrap()
+        .replace("timespan: 1h", "timespan: 2h");
+    std::fs::write(rules.join("burst.yml"), text).unwrap();
+    let out = cmd(tmp.path())
+        .args(["detect", "--no-builtin", "--format", "jsonl", "--rules"])
+        .arg(&rules)
+        .arg("--site")
+        .arg(&site)
+        .arg(data("webui-then-priv15.log"))
+        .output()
+        .unwrap();
+    let recs = jsonl(&out.stdout);
+    let burst: Vec<&Value> = recs
+        .iter()
+        .filter(|d| d["rule"] == "0b6f0d3e-1111-4c1c-9a9a-000000000002")
+        .collect();
+    assert_eq!(burst.len(), 1);
+    assert_eq!(burst[0]["correlation"]["group"]["host"], "edge-2");
+    assert_eq!(burst[0]["correlation"]["count"], 2);
+    assert_eq!(burst[0]["line"], 5);
 }

@@ -302,6 +302,9 @@ pub struct Group {
     rules: Vec<CRule>,
     /// Flow heuristics' slots and the engine index of the first flow rule.
     pub(crate) flow: Option<(crate::flow::Slots, usize)>,
+    /// Rules feeding correlations: the slots of the fields to capture (see
+    /// `Detector` captures).
+    pub(crate) captures: rustc_hash::FxHashMap<usize, Vec<Option<u16>>>,
 }
 
 impl Group {

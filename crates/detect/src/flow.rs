@@ -17,6 +17,8 @@ pub struct Site {
     pub management_subnets: Vec<Net>,
     pub tunnel_peers: Vec<Net>,
     pub ssh_ports: Vec<u16>,
+    /// Values of Sigma `|expand` placeholders (`%name%`).
+    pub placeholders: crate::Placeholders,
 }
 
 #[derive(Deserialize)]
@@ -30,6 +32,8 @@ struct SiteFile {
     tunnel_peers: Vec<String>,
     #[serde(default)]
     ssh_ports: Vec<u16>,
+    #[serde(default)]
+    placeholders: crate::Placeholders,
 }
 
 impl Site {
@@ -50,6 +54,7 @@ impl Site {
             management_subnets: nets("management_subnets", &f.management_subnets)?,
             tunnel_peers: nets("tunnel_peers", &f.tunnel_peers)?,
             ssh_ports: f.ssh_ports,
+            placeholders: f.placeholders,
         })
     }
 }

@@ -47,6 +47,8 @@ pub struct Detection {
     pub offset: u64,
     /// Unix seconds, and whether inferred.
     pub time: Option<(i64, bool)>,
+    /// For rules feeding correlations: the captured field values (empty otherwise).
+    pub captured: Vec<Option<String>>,
 }
 
 /// A record that could not be read.
@@ -508,11 +510,19 @@ impl Ctx<'_> {
         }
         let t = t.unwrap_or_else(|| time::record_time(l, self.fmt, self.opts.year));
         for &r in hits.iter() {
+            let captured = match g.captures.get(&r) {
+                None => Vec::new(),
+                Some(slots) => slots
+                    .iter()
+                    .map(|s| s.and_then(|s| rec.first(s)).map(str::to_owned))
+                    .collect(),
+            };
             out.detections.push(Detection {
                 rule: r,
                 line,
                 offset: off,
                 time: t,
+                captured,
             });
         }
     }

@@ -12,6 +12,7 @@
 
 pub mod cidr;
 pub mod condition;
+pub mod correlation;
 pub mod engine;
 pub mod flow;
 pub mod input;
@@ -23,9 +24,11 @@ pub mod syslog;
 use rustc_hash::FxHashMap;
 use std::path::Path;
 
+pub use correlation::Correlation;
 pub use engine::{LoadedRule, Source};
 pub use flow::Site;
 pub use input::{Detection, InputResult, Options, RecordError, Sink, UnknownField};
+pub use sigma::Placeholders;
 
 use engine::Group;
 
@@ -76,52 +79,93 @@ pub const BUILTIN_RULES: &[(&str, &str)] = &[
         include_str!("../rules/wsma_exploit_http.yml"),
     ),
     ("junos_shell.yml", include_str!("../rules/junos_shell.yml")),
+    ("webui_login.yml", include_str!("../rules/webui_login.yml")),
+    (
+        "webui_login_then_priv15.yml",
+        include_str!("../rules/webui_login_then_priv15.yml"),
+    ),
 ];
 
+/// A correlation rule and the file it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedCorrelation {
+    pub corr: Correlation,
+    pub file: String,
+}
+
+/// Rules loaded from files: detection rules, correlation rules, and the files (or
+/// documents) that were rejected, with the reason.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub rules: Vec<LoadedRule>,
+    pub correlations: Vec<LoadedCorrelation>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl RuleSet {
+    pub fn extend(&mut self, o: RuleSet) {
+        self.rules.extend(o.rules);
+        self.correlations.extend(o.correlations);
+        self.skipped.extend(o.skipped);
+    }
+
+    fn add(&mut self, file: String, text: &str, ph: &Placeholders) {
+        match sigma::parse_docs(text, ph) {
+            Ok(docs) => {
+                for d in docs {
+                    match d {
+                        sigma::Doc::Rule(rule) => self.rules.push(LoadedRule {
+                            rule,
+                            file: file.clone(),
+                        }),
+                        sigma::Doc::Correlation(corr) => {
+                            self.correlations.push(LoadedCorrelation {
+                                corr,
+                                file: file.clone(),
+                            })
+                        }
+                    }
+                }
+            }
+            Err(e) => self.skipped.push(Skipped { file, reason: e.0 }),
+        }
+    }
+}
+
 /// Parses the built-in rules (they are tested to parse).
-pub fn builtin_rules() -> Vec<LoadedRule> {
-    BUILTIN_RULES
-        .iter()
-        .filter_map(|(f, t)| {
-            sigma::parse(t).ok().map(|rule| LoadedRule {
-                rule,
-                file: format!("builtin:{f}"),
-            })
-        })
-        .collect()
+pub fn builtin_rules() -> RuleSet {
+    let mut set = RuleSet::default();
+    for (f, t) in BUILTIN_RULES {
+        set.add(format!("builtin:{f}"), t, &Placeholders::new());
+    }
+    set
 }
 
 /// Loads every `.yml`/`.yaml` under `dir` (sorted); unreadable or rejected files are
 /// returned with the reason. `display` is the directory as given (paths are joined to it).
-pub fn load_rules(dir: &Path) -> (Vec<LoadedRule>, Vec<Skipped>) {
+/// `ph` gives the values of `|expand` placeholders.
+pub fn load_rules(dir: &Path, ph: &Placeholders) -> RuleSet {
     let mut files = Vec::new();
-    let mut skipped = Vec::new();
-    walk(dir, &mut files, &mut skipped);
+    let mut set = RuleSet::default();
+    walk(dir, &mut files, &mut set.skipped);
     files.sort();
-    let mut rules = Vec::new();
     for f in files {
         let name = f.display().to_string();
         match std::fs::read(&f) {
-            Err(e) => skipped.push(Skipped {
+            Err(e) => set.skipped.push(Skipped {
                 file: name,
                 reason: format!("cannot read: {e}"),
             }),
             Ok(bytes) => match String::from_utf8(bytes) {
-                Err(_) => skipped.push(Skipped {
+                Err(_) => set.skipped.push(Skipped {
                     file: name,
                     reason: "not UTF-8 text".into(),
                 }),
-                Ok(text) => match sigma::parse(&text) {
-                    Ok(rule) => rules.push(LoadedRule { rule, file: name }),
-                    Err(e) => skipped.push(Skipped {
-                        file: name,
-                        reason: e.0,
-                    }),
-                },
+                Ok(text) => set.add(name, &text, ph),
             },
         }
     }
-    (rules, skipped)
+    set
 }
 
 fn walk(p: &Path, files: &mut Vec<std::path::PathBuf>, skipped: &mut Vec<Skipped>) {
@@ -171,18 +215,45 @@ pub struct Detector {
     flow_slots: FxHashMap<Source, flow::Slots>,
     flow_base: usize,
     site: Option<Site>,
+    /// Correlation rules whose member rules all resolved.
+    pub correlations: Vec<Corr>,
+    /// Per rule: its own detections are not reported (a member of correlations that
+    /// all have `generate: false`).
+    quiet: Vec<bool>,
+    /// Rules and correlations that were rejected (loading, then resolving members).
+    pub skipped: Vec<Skipped>,
+}
+
+/// A correlation with its member rules resolved to engine indices.
+#[derive(Debug, Clone)]
+pub struct Corr {
+    pub loaded: LoadedCorrelation,
+    /// Engine indices, in the correlation's `rules` order.
+    pub members: Vec<usize>,
+    /// Per member: for each group-by name, its position in the rule's captures.
+    key_pos: Vec<Vec<usize>>,
+    /// Per member: the value_count field's position.
+    value_pos: Vec<Option<usize>>,
 }
 
 impl Detector {
-    /// Compiles `rules` with the built-in pipelines. `extra` are sources given by the
-    /// user (`--logsource`).
-    pub fn new(mut rules: Vec<LoadedRule>, site: Option<Site>, extra: &[Source]) -> Detector {
+    /// Compiles the rule set with the built-in pipelines. `extra` are sources given by
+    /// the user (`--logsource`). Correlations naming a rule that is not loaded are
+    /// added to [`Detector::skipped`].
+    pub fn new(set: RuleSet, site: Option<Site>, extra: &[Source]) -> Detector {
+        let RuleSet {
+            mut rules,
+            correlations,
+            mut skipped,
+        } = set;
         let maps = pipeline::builtin();
+        let (corrs, captures, quiet) = resolve(&rules, correlations, &mut skipped);
         let flow_base = rules.len();
         for f in flow::FLOW_RULES {
             rules.push(LoadedRule {
                 rule: sigma::Rule {
                     id: f.id.into(),
+                    name: None,
                     title: f.title.into(),
                     level: f.level.into(),
                     tags: f.tags.iter().map(|t| (*t).to_owned()).collect(),
@@ -224,6 +295,20 @@ impl Detector {
         let mut flow_slots = FxHashMap::default();
         for s in sources {
             let mut g = engine::build_group(&rules[..flow_base], &maps, &s);
+            let want: Vec<usize> = g
+                .rule_indices()
+                .filter(|&r| !captures[r].is_empty())
+                .collect();
+            for r in want {
+                let slots = captures[r]
+                    .iter()
+                    .map(|f| {
+                        let names = pipeline::map_field(&maps, &rules[r].rule.logsource, f);
+                        names.first().map(|n| g.want(n))
+                    })
+                    .collect();
+                g.captures.insert(r, slots);
+            }
             if let Some(fs) = flow::want(&s, &mut g) {
                 g.flow = Some((fs, flow_base));
                 flow_slots.insert(s.clone(), fs);
@@ -232,13 +317,70 @@ impl Detector {
             }
             groups.insert(s, g);
         }
+        let n = rules.len();
+        let mut quiet = quiet;
+        quiet.resize(n, false);
         Detector {
             rules,
             groups,
             flow_slots,
             flow_base,
             site,
+            correlations: corrs,
+            quiet,
+            skipped,
         }
+    }
+
+    /// Whether rule `i`'s own detections are reported (not only through correlations).
+    pub fn reports(&self, i: usize) -> bool {
+        !self.quiet.get(i).copied().unwrap_or(false)
+    }
+
+    /// Whether rule `i` feeds a correlation (its detections must be kept for
+    /// [`Detector::correlate`]).
+    pub fn feeds_correlation(&self, i: usize) -> bool {
+        self.correlations.iter().any(|c| c.members.contains(&i))
+    }
+
+    /// Runs every correlation over the member rules' detections; `dets` are the
+    /// caller's detections (any order; their index is the handle in the hits).
+    /// Returns (correlation index, hit) in time order, and the number of member
+    /// detections that had no time and so could not be correlated.
+    pub fn correlate(&self, dets: &[&Detection]) -> (Vec<(usize, correlation::Hit)>, usize) {
+        let mut out = Vec::new();
+        let untimed = dets
+            .iter()
+            .filter(|d| d.time.is_none() && self.feeds_correlation(d.rule))
+            .count();
+        for (ci, c) in self.correlations.iter().enumerate() {
+            let mut events = Vec::new();
+            for (h, d) in dets.iter().enumerate() {
+                let Some(m) = c.members.iter().position(|&r| r == d.rule) else {
+                    continue;
+                };
+                let Some((t, _)) = d.time else {
+                    continue;
+                };
+                let cap = |p: usize| d.captured.get(p).cloned().flatten();
+                events.push(correlation::Event {
+                    rule: d.rule,
+                    time: t,
+                    key: c.key_pos[m].iter().map(|&p| cap(p)).collect(),
+                    value: c.value_pos[m].and_then(cap),
+                    handle: h,
+                });
+            }
+            for hit in correlation::run(&c.loaded.corr, &c.members, events) {
+                out.push((ci, hit));
+            }
+        }
+        out.sort_by_key(|(_, h)| {
+            h.events
+                .last()
+                .and_then(|&e| dets[e].time.map(|t| (t.0, e)))
+        });
+        (out, untimed)
     }
 
     /// Turns the flow heuristics off (`--no-builtin`).
@@ -296,6 +438,97 @@ impl Detector {
     }
 }
 
+/// Resolves correlation members (by rule name or id) and works out, per rule, the
+/// fields to capture and whether its own detections are reported.
+#[allow(clippy::type_complexity)]
+fn resolve(
+    rules: &[LoadedRule],
+    correlations: Vec<LoadedCorrelation>,
+    skipped: &mut Vec<Skipped>,
+) -> (Vec<Corr>, Vec<Vec<String>>, Vec<bool>) {
+    let mut captures: Vec<Vec<String>> = vec![Vec::new(); rules.len()];
+    let mut member_generate: Vec<Option<bool>> = vec![None; rules.len()];
+    let mut out = Vec::new();
+    'next: for lc in correlations {
+        let c = &lc.corr;
+        let mut members = Vec::new();
+        for key in &c.rules {
+            let found: Vec<usize> = rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.rule.name.as_deref() == Some(key) || r.rule.id == *key)
+                .map(|(i, _)| i)
+                .collect();
+            match found.as_slice() {
+                [i] => members.push(*i),
+                [] => {
+                    skipped.push(Skipped {
+                        file: lc.file.clone(),
+                        reason: format!(
+                            "correlation {:?}: no loaded rule has the name or id {key:?} (give its file with --rules)",
+                            c.title
+                        ),
+                    });
+                    continue 'next;
+                }
+                _ => {
+                    skipped.push(Skipped {
+                        file: lc.file.clone(),
+                        reason: format!(
+                            "correlation {:?}: {} loaded rules have the name or id {key:?}",
+                            c.title,
+                            found.len()
+                        ),
+                    });
+                    continue 'next;
+                }
+            }
+        }
+        let mut key_pos = Vec::new();
+        let mut value_pos = Vec::new();
+        for &r in &members {
+            let keys: Vec<&str> = [
+                rules[r].rule.name.as_deref(),
+                Some(rules[r].rule.id.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let mut pos = |f: &str| -> usize {
+                let caps = &mut captures[r];
+                match caps.iter().position(|x| x == f) {
+                    Some(p) => p,
+                    None => {
+                        caps.push(f.to_owned());
+                        caps.len() - 1
+                    }
+                }
+            };
+            let kp: Vec<usize> = c
+                .group_by
+                .iter()
+                .map(|g| pos(c.field_for(g, &keys)))
+                .collect();
+            let vp = match &c.kind {
+                correlation::Kind::ValueCount(f) => Some(pos(c.field_for(f, &keys))),
+                _ => None,
+            };
+            key_pos.push(kp);
+            value_pos.push(vp);
+            let g = member_generate[r].get_or_insert(false);
+            *g |= c.generate;
+        }
+        out.push(Corr {
+            loaded: lc,
+            members,
+            key_pos,
+            value_pos,
+        });
+    }
+    let quiet = member_generate.iter().map(|g| *g == Some(false)).collect();
+    (out, captures, quiet)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,7 +536,22 @@ mod tests {
     #[test]
     fn builtin_rules_parse_with_tags_and_references() {
         for (f, t) in BUILTIN_RULES {
-            let r = sigma::parse(t).unwrap_or_else(|e| panic!("{f}: {e}"));
+            let docs =
+                sigma::parse_docs(t, &Placeholders::new()).unwrap_or_else(|e| panic!("{f}: {e}"));
+            let (id, tags, refs) = match &docs[0] {
+                sigma::Doc::Rule(r) => (&r.id, &r.tags, &r.references),
+                sigma::Doc::Correlation(c) => (&c.id, &c.tags, &c.references),
+            };
+            struct R<'a> {
+                id: &'a String,
+                tags: &'a Vec<String>,
+                references: &'a Vec<String>,
+            }
+            let r = R {
+                id,
+                tags,
+                references: refs,
+            };
             assert!(!r.id.is_empty(), "{f}: no id");
             assert!(
                 r.tags.iter().any(|t| t.starts_with("attack.t")),
@@ -314,6 +562,14 @@ mod tests {
                 "{f}: no DOMAIN.md reference"
             );
         }
-        assert_eq!(builtin_rules().len(), BUILTIN_RULES.len());
+        let set = builtin_rules();
+        assert!(set.skipped.is_empty(), "{:?}", set.skipped);
+        assert_eq!(
+            set.rules.len() + set.correlations.len(),
+            BUILTIN_RULES.len()
+        );
+        let det = Detector::new(set, None, &[]);
+        assert!(det.skipped.is_empty(), "{:?}", det.skipped);
+        assert_eq!(det.correlations.len(), 1);
     }
 }

@@ -5,6 +5,7 @@
 use serde_yaml::Value as Yaml;
 
 use crate::condition::{self, Cond};
+pub use crate::correlation::Correlation;
 
 /// Why a rule cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,6 +28,8 @@ pub struct LogSource {
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub id: String,
+    /// The rule's `name` (how correlation rules refer to it, besides its id).
+    pub name: Option<String>,
     pub title: String,
     pub level: String,
     pub tags: Vec<String>,
@@ -103,9 +106,30 @@ pub enum Part {
     One,
 }
 
-/// Parses one rule file's text. `Ok(None)` is never returned: a file that is not a
-/// detection rule is an error naming what it is.
+/// Values for `|expand` placeholders (`%name%`), from the site file's `[placeholders]`.
+pub type Placeholders = std::collections::BTreeMap<String, Vec<String>>;
+
+/// One document of a rule file.
+#[derive(Debug, Clone)]
+pub enum Doc {
+    Rule(Rule),
+    Correlation(Correlation),
+}
+
+/// Parses one rule file's text holding exactly one detection rule (no placeholders).
 pub fn parse(text: &str) -> Result<Rule, RuleError> {
+    let mut docs = parse_docs(text, &Placeholders::new())?;
+    match (docs.len(), docs.pop()) {
+        (1, Some(Doc::Rule(r))) => Ok(r),
+        (1, Some(Doc::Correlation(_))) => err("a correlation rule, not a detection rule"),
+        (n, _) => err(format!("{n} rules in one file where one was expected")),
+    }
+}
+
+/// Parses a rule file: one or more YAML documents, each a detection rule or a
+/// correlation rule (Sigma 2.x). A file with any bad document is rejected whole, naming
+/// the document.
+pub fn parse_docs(text: &str, ph: &Placeholders) -> Result<Vec<Doc>, RuleError> {
     let mut docs = Vec::new();
     for d in serde_yaml::Deserializer::from_str(text) {
         let v: Yaml = serde::Deserialize::deserialize(d)
@@ -114,23 +138,41 @@ pub fn parse(text: &str) -> Result<Rule, RuleError> {
             docs.push(v);
         }
     }
-    let doc = match docs.len() {
-        0 => return err("empty file: no Sigma rule"),
-        1 => docs.remove(0),
-        n => return err(format!("{n} YAML documents: multi-document rules (action: global/repeat) are not supported; split them into one rule per file")),
-    };
-    let Yaml::Mapping(m) = &doc else {
+    if docs.is_empty() {
+        return err("empty file: no Sigma rule");
+    }
+    let n = docs.len();
+    let mut out = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        let r = parse_doc(doc, ph).map_err(|e| {
+            if n == 1 {
+                e
+            } else {
+                RuleError(format!("document {} of {n}: {}", i + 1, e.0))
+            }
+        })?;
+        out.push(r);
+    }
+    Ok(out)
+}
+
+fn parse_doc(doc: &Yaml, ph: &Placeholders) -> Result<Doc, RuleError> {
+    let Yaml::Mapping(m) = doc else {
         return err("not a Sigma rule: the document is not a mapping");
     };
     let get = |k: &str| m.get(Yaml::String(k.into()));
-    if get("correlation").is_some() {
-        return err("a correlation rule: correlations over time windows are not evaluated (records are streamed)");
+    if get("action").is_some() {
+        return err("`action` (global/repeat/reset multi-document rules, Sigma 1.x) is not supported; write each rule out in full");
+    }
+    if let Some(c) = get("correlation") {
+        return crate::correlation::parse(m, c).map(Doc::Correlation);
     }
     if get("filter").is_some() && get("detection").is_none() {
         return err("a filter (meta) rule: filters are not applied");
     }
     let title = str_of(get("title")).ok_or_else(|| RuleError("no `title`".into()))?;
     let id = str_of(get("id")).unwrap_or_default();
+    let name = str_of(get("name"));
     let level = str_of(get("level")).unwrap_or_else(|| "medium".into());
     let description = str_of(get("description")).unwrap_or_default();
     let tags = strs_of(get("tags"));
@@ -172,7 +214,8 @@ pub fn parse(text: &str) -> Result<Rule, RuleError> {
                 )
             }
             _ => {
-                let s = search(v).map_err(|e| RuleError(format!("search `{name}`: {}", e.0)))?;
+                let s =
+                    search(v, ph).map_err(|e| RuleError(format!("search `{name}`: {}", e.0)))?;
                 searches.push((name.to_owned(), s));
             }
         }
@@ -187,8 +230,9 @@ pub fn parse(text: &str) -> Result<Rule, RuleError> {
             condition::parse(c, &names).map_err(|e| RuleError(format!("condition {c:?}: {e}")))?,
         );
     }
-    Ok(Rule {
+    Ok(Doc::Rule(Rule {
         id,
+        name,
         title,
         level,
         tags,
@@ -197,10 +241,10 @@ pub fn parse(text: &str) -> Result<Rule, RuleError> {
         logsource: ls,
         searches,
         conditions,
-    })
+    }))
 }
 
-fn str_of(v: Option<&Yaml>) -> Option<String> {
+pub(crate) fn str_of(v: Option<&Yaml>) -> Option<String> {
     match v? {
         Yaml::String(s) => Some(s.clone()),
         Yaml::Number(n) => Some(n.to_string()),
@@ -209,7 +253,7 @@ fn str_of(v: Option<&Yaml>) -> Option<String> {
     }
 }
 
-fn strs_of(v: Option<&Yaml>) -> Vec<String> {
+pub(crate) fn strs_of(v: Option<&Yaml>) -> Vec<String> {
     match v {
         Some(Yaml::Sequence(l)) => l.iter().filter_map(|x| str_of(Some(x))).collect(),
         Some(x) => str_of(Some(x)).into_iter().collect(),
@@ -217,7 +261,7 @@ fn strs_of(v: Option<&Yaml>) -> Vec<String> {
     }
 }
 
-fn search(v: &Yaml) -> Result<Search, RuleError> {
+fn search(v: &Yaml, ph: &Placeholders) -> Result<Search, RuleError> {
     match v {
         Yaml::Mapping(m) => {
             let mut items = Vec::new();
@@ -227,7 +271,7 @@ fn search(v: &Yaml) -> Result<Search, RuleError> {
                     Yaml::Number(n) => n.to_string(),
                     _ => return err("a field name that is not a string"),
                 };
-                items.push(item(&key, val)?);
+                items.push(item(&key, val, ph)?);
             }
             Ok(Search::And(items))
         }
@@ -239,14 +283,14 @@ fn search(v: &Yaml) -> Result<Search, RuleError> {
             let mut keywords = Vec::new();
             for x in l {
                 match x {
-                    Yaml::Mapping(_) => alts.push(search(x)?),
+                    Yaml::Mapping(_) => alts.push(search(x, ph)?),
                     Yaml::Sequence(_) => return err("a list inside a list"),
                     Yaml::Tagged(_) => return err("a tagged YAML value"),
                     scalar => keywords.push(scalar.clone()),
                 }
             }
             if !keywords.is_empty() {
-                let it = item("", &Yaml::Sequence(keywords))?;
+                let it = item("", &Yaml::Sequence(keywords), ph)?;
                 alts.push(Search::And(vec![it]));
             }
             Ok(if alts.len() == 1 {
@@ -258,7 +302,7 @@ fn search(v: &Yaml) -> Result<Search, RuleError> {
         Yaml::Null => err("an empty search"),
         scalar => {
             // A single keyword.
-            Ok(Search::And(vec![item("", scalar)?]))
+            Ok(Search::And(vec![item("", scalar, ph)?]))
         }
     }
 }
@@ -274,7 +318,7 @@ enum Transform {
     Windash,
 }
 
-fn item(key: &str, v: &Yaml) -> Result<Item, RuleError> {
+fn item(key: &str, v: &Yaml, ph: &Placeholders) -> Result<Item, RuleError> {
     let mut parts = key.split('|');
     let field = parts.next().unwrap_or_default().trim();
     let field = (!field.is_empty()).then(|| field.to_owned());
@@ -285,6 +329,7 @@ fn item(key: &str, v: &Yaml) -> Result<Item, RuleError> {
     let mut cidr = false;
     let mut exists = false;
     let mut fieldref = false;
+    let mut expand = false;
     let mut cmp: Option<CmpOp> = None;
     let mut transforms = Vec::new();
     for m in parts {
@@ -312,7 +357,7 @@ fn item(key: &str, v: &Yaml) -> Result<Item, RuleError> {
             "base64" => transforms.push(Transform::Base64),
             "base64offset" => transforms.push(Transform::Base64Offset),
             "windash" => transforms.push(Transform::Windash),
-            "expand" => return err("modifier `expand`: placeholders (%name%) need site values that no pipeline provides"),
+            "expand" => expand = true,
             "minute" | "hour" | "day" | "week" | "month" | "year" => {
                 return err(format!("modifier `{m}` (timestamp parts) is not supported"))
             }
@@ -328,6 +373,13 @@ fn item(key: &str, v: &Yaml) -> Result<Item, RuleError> {
     let list: Vec<&Yaml> = match v {
         Yaml::Sequence(l) => l.iter().collect(),
         x => vec![x],
+    };
+    let expanded: Vec<Yaml>;
+    let list = if expand {
+        expanded = expand_placeholders(key, &list, ph)?;
+        expanded.iter().collect()
+    } else {
+        list
     };
     if exists {
         let b = match v {
@@ -426,6 +478,59 @@ fn item(key: &str, v: &Yaml) -> Result<Item, RuleError> {
         field,
         check: Check::Values { values, all },
     })
+}
+
+/// `|expand`: every `%name%` in a value is replaced by each of the placeholder's values
+/// from the site file (several placeholders in one value: every combination). Values
+/// are Sigma strings, so `*` and `?` in them are wildcards.
+fn expand_placeholders(
+    key: &str,
+    list: &[&Yaml],
+    ph: &Placeholders,
+) -> Result<Vec<Yaml>, RuleError> {
+    let mut out = Vec::new();
+    for x in list {
+        let Yaml::String(s) = x else {
+            out.push((*x).clone());
+            continue;
+        };
+        let mut variants = vec![String::new()];
+        let mut rest = s.as_str();
+        while let Some(a) = rest.find('%') {
+            let Some(b) = rest[a + 1..].find('%') else {
+                break;
+            };
+            let name = &rest[a + 1..a + 1 + b];
+            for v in variants.iter_mut() {
+                v.push_str(&rest[..a]);
+            }
+            if name.is_empty() {
+                for v in variants.iter_mut() {
+                    v.push_str("%%");
+                }
+            } else {
+                let Some(vals) = ph.get(name).filter(|v| !v.is_empty()) else {
+                    return err(format!(
+                        "field `{key}`: placeholder %{name}% has no value; define it in the --site file under [placeholders] (e.g. {name} = [\"value\", ...])"
+                    ));
+                };
+                if variants.len() * vals.len() > 10_000 {
+                    return err(format!(
+                        "field `{key}`: placeholders expand to more than 10000 values"
+                    ));
+                }
+                variants = variants
+                    .iter()
+                    .flat_map(|v| vals.iter().map(move |x| format!("{v}{x}")))
+                    .collect();
+            }
+            rest = &rest[a + 2 + b..];
+        }
+        for v in variants {
+            out.push(Yaml::String(format!("{v}{rest}")));
+        }
+    }
+    Ok(out)
 }
 
 /// Sigma string escapes: `\*`, `\?` and `\\` are literals; other backslashes stay.

@@ -394,6 +394,11 @@ pub fn parse_tacacs(line: &str, year: i32) -> Option<Parsed> {
     if let Some(c) = &command {
         fields.push(("command", c.clone()));
     }
+    // The device (NAS) is the record's host, as a syslog header's host is.
+    if let Some((_, nas)) = fields.iter().find(|(k, _)| *k == "nas") {
+        let nas = nas.clone();
+        fields.push(("host", nas));
+    }
     if command.is_none() && !fields.iter().any(|(k, _)| *k == "service") {
         return None;
     }

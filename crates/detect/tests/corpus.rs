@@ -1,14 +1,16 @@
 //! Every SigmaHQ rule in shared/data/sigma parses or is rejected with a reason; every
 //! rule under network/zeek and network/cisco/aaa is supported.
 
-use stormwatch_detect::{load_rules, Detector};
+use stormwatch_detect::{load_rules, Detector, Placeholders, RuleSet};
 
 #[test]
 fn sigmahq_rules_parse_or_are_rejected_with_a_reason() {
     let Some(dir) = stormwatch_testkit::shared_data("sigma") else {
         return;
     };
-    let (rules, skipped) = load_rules(&dir);
+    let set = load_rules(&dir, &Placeholders::new());
+    let (rules, skipped) = (set.rules.clone(), set.skipped.clone());
+    assert!(set.correlations.is_empty());
     let total = rules.len() + skipped.len();
     assert_eq!(total, 3780, "every .yml file is accounted for");
     for s in &skipped {
@@ -31,7 +33,54 @@ fn sigmahq_rules_parse_or_are_rejected_with_a_reason() {
     }
     assert!(rules.len() >= 3700, "supported {}", rules.len());
     // Compiles for every source without panicking.
-    let d = Detector::new(rules, None, &[]);
+    let d = Detector::new(set.clone(), None, &[]);
     assert!(d.groups().iter().any(|(s, n)| s == "zeek/dns" && *n >= 5));
     assert!(d.groups().iter().any(|(s, n)| s == "cisco/aaa" && *n >= 13));
+}
+
+/// `|expand` rules load once the site file gives their placeholders values, and the
+/// values take part in matching.
+#[test]
+fn expand_placeholders_come_from_the_site_file() {
+    let Some(dir) = stormwatch_testkit::shared_data("sigma") else {
+        return;
+    };
+    let set = load_rules(&dir, &Placeholders::new());
+    let missing: Vec<_> = set
+        .skipped
+        .iter()
+        .filter(|s| s.reason.contains("placeholder %"))
+        .collect();
+    assert!(missing.len() >= 20, "{}", missing.len());
+    let mut ph = Placeholders::new();
+    for s in &missing {
+        assert!(s.reason.contains("[placeholders]"), "{}", s.reason);
+        let name = s.reason.split('%').nth(1).unwrap().to_owned();
+        ph.insert(name, vec!["value-one".into(), "value-*".into()]);
+    }
+    // Some rules have several placeholders: give every one a value, file by file.
+    let mut set2 = RuleSet::default();
+    for _ in 0..4 {
+        set2 = load_rules(&dir, &ph);
+        let more: Vec<String> = set2
+            .skipped
+            .iter()
+            .filter(|s| s.reason.contains("placeholder %"))
+            .map(|s| s.reason.split('%').nth(1).unwrap().to_owned())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        for n in more {
+            ph.insert(n, vec!["x".into()]);
+        }
+    }
+    for s in &missing {
+        assert!(
+            set2.rules.iter().any(|r| r.file == s.file),
+            "{} still rejected: {:?}",
+            s.file,
+            set2.skipped.iter().find(|x| x.file == s.file)
+        );
+    }
 }

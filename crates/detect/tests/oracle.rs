@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use stormwatch_detect::{load_rules, Detection, Detector, Options};
+use stormwatch_detect::{load_rules, Detection, Detector, Options, Placeholders, RuleSet};
 
 fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -85,11 +85,11 @@ fn pysigma_sqlite_agrees_rule_by_rule() {
     let oracle = doc["rules"].as_object().expect("rules");
     eprintln!("oracle conversion errors: {}", doc["errors"]);
 
-    let mut rules = Vec::new();
+    let mut rules = RuleSet::default();
     for d in &rule_dirs {
-        let (r, s) = load_rules(d);
-        assert!(s.is_empty(), "{s:?}");
-        rules.extend(r);
+        let set = load_rules(d, &Placeholders::new());
+        assert!(set.skipped.is_empty(), "{:?}", set.skipped);
+        rules.extend(set);
     }
     let det = Detector::new(rules, None, &[]);
     let mut ours: BTreeMap<String, BTreeSet<(String, u64)>> = BTreeMap::new();
@@ -150,7 +150,7 @@ fn pysigma_sqlite_agrees_rule_by_rule() {
     assert!(compared >= 30, "only {compared} rules compared");
     assert!(with_hits >= 15, "only {with_hits} rules had matches");
     // Every rule under network/zeek is compared.
-    let zeek_ids = load_rules(&sigma.join("network/zeek")).0;
+    let zeek_ids = load_rules(&sigma.join("network/zeek"), &Placeholders::new()).rules;
     for r in zeek_ids {
         assert!(oracle.contains_key(&r.rule.id), "not compared: {}", r.file);
     }

@@ -22,6 +22,35 @@ pub struct Record {
     /// RFC 3339 UTC, when the record has a time.
     pub time: Option<String>,
     pub time_inferred: bool,
+    /// For a correlation rule: what it correlated (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation: Option<Correlated>,
+}
+
+/// What a correlation rule's detection brings together. The record's own `file`,
+/// `line`, `offset` and `time` are those of the detection that completed it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Correlated {
+    /// `event_count`, `value_count`, `temporal` or `temporal_ordered`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The group-by fields and their values (null: the record had none).
+    pub group: std::collections::BTreeMap<String, Option<String>>,
+    /// Events in the window, or distinct values for value_count.
+    pub count: u64,
+    pub timespan_seconds: i64,
+    /// The member detections, in time order.
+    pub events: Vec<CorrelatedEvent>,
+}
+
+/// One member detection of a correlation.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrelatedEvent {
+    pub rule: String,
+    pub title: String,
+    pub file: String,
+    pub line: u64,
+    pub time: Option<String>,
 }
 
 /// The CSV header.
@@ -51,7 +80,7 @@ pub fn write_record(
         }
         Format::Text => writeln!(
             out,
-            "{}:{}: [{}] {} ({}){}",
+            "{}:{}: [{}] {} ({}){}{}",
             r.file,
             r.line,
             r.level,
@@ -62,6 +91,17 @@ pub fn write_record(
                 .map(|t| format!(
                     " at {t}{}",
                     if r.time_inferred { " (inferred)" } else { "" }
+                ))
+                .unwrap_or_default(),
+            r.correlation
+                .as_ref()
+                .map(|c| format!(
+                    " correlating {}",
+                    c.events
+                        .iter()
+                        .map(|e| format!("{}:{} ({})", e.file, e.line, crate::clean(&e.title)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))
                 .unwrap_or_default()
         ),

@@ -84,22 +84,6 @@ fn year_now() -> i32 {
 }
 
 pub fn run(g: &Global, a: &Args) -> Result<Exit> {
-    let mut rules = Vec::new();
-    let mut skipped: Vec<Skipped> = Vec::new();
-    for dir in &a.rules {
-        if !dir.exists() {
-            bail!(
-                "--rules {}: no such file or directory; give a folder of Sigma .yml rules",
-                dir.display()
-            );
-        }
-        let (r, s) = stormwatch_detect::load_rules(dir);
-        rules.extend(r);
-        skipped.extend(s);
-    }
-    if !a.no_builtin {
-        rules.extend(stormwatch_detect::builtin_rules());
-    }
     let site = match &a.site {
         None => None,
         Some(p) => {
@@ -110,6 +94,23 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
             })?)
         }
     };
+    let placeholders = site
+        .as_ref()
+        .map(|s| s.placeholders.clone())
+        .unwrap_or_default();
+    let mut set = stormwatch_detect::RuleSet::default();
+    for dir in &a.rules {
+        if !dir.exists() {
+            bail!(
+                "--rules {}: no such file or directory; give a folder of Sigma .yml rules",
+                dir.display()
+            );
+        }
+        set.extend(stormwatch_detect::load_rules(dir, &placeholders));
+    }
+    if !a.no_builtin {
+        set.extend(stormwatch_detect::builtin_rules());
+    }
     let logsource = match &a.logsource {
         None => None,
         Some(s) => Some(Source::parse(s).with_context(|| {
@@ -117,7 +118,8 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         })?),
     };
     let extra: Vec<Source> = logsource.iter().cloned().collect();
-    let mut det = Detector::new(rules, site, &extra);
+    let mut det = Detector::new(set, site, &extra);
+    let skipped: Vec<Skipped> = std::mem::take(&mut det.skipped);
     if a.no_builtin {
         det = det.without_flows();
     }
@@ -126,8 +128,9 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     }
     let applicable = det.applicable();
     g.note(&format!(
-        "{} rules loaded ({} skipped); {} can read the record sources this build knows",
+        "{} rules and {} correlations loaded ({} skipped); {} can read the record sources this build knows",
         det.rules.len(),
+        det.correlations.len(),
         skipped.len(),
         applicable.iter().filter(|x| **x).count()
     ));
@@ -158,6 +161,8 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     if let Some(w) = csv.as_mut() {
         w.write_record(render::CSV_HEADER)?;
     }
+    // Detections of rules that feed correlations: (input index, file, detection).
+    let mut members: Vec<(usize, String, Detection)> = Vec::new();
     let pb = g.progress("detect");
     for (path, display) in files {
         pb.set_message(display.clone());
@@ -178,25 +183,15 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
             }
         };
         let stdin = path.as_os_str() == "-";
+        let file_index = inputs.len();
         let mut sink = |d: &Detection| -> std::io::Result<()> {
-            let lr = &det.rules[d.rule];
-            let time = d.time.map(|(s, _)| stormwatch_hunt::time::rfc3339(s));
-            let s = summary.entry(d.rule).or_insert_with(|| RuleSummary {
-                rule: lr.rule.id.clone(),
-                title: lr.rule.title.clone(),
-                level: lr.rule.level.clone(),
-                file: lr.file.clone(),
-                ..Default::default()
-            });
-            s.hits += 1;
-            if let Some(t) = &time {
-                if s.first_seen.as_ref().is_none_or(|f| t < f) {
-                    s.first_seen = Some(t.clone());
-                }
-                if s.last_seen.as_ref().is_none_or(|l| t > l) {
-                    s.last_seen = Some(t.clone());
-                }
+            if det.feeds_correlation(d.rule) {
+                members.push((file_index, display.clone(), d.clone()));
             }
+            if !det.reports(d.rule) {
+                return Ok(());
+            }
+            let lr = &det.rules[d.rule];
             let r = Record {
                 rule: lr.rule.id.clone(),
                 title: lr.rule.title.clone(),
@@ -205,9 +200,11 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
                 file: display.clone(),
                 line: d.line,
                 offset: d.offset,
-                time,
+                time: d.time.map(|(s, _)| stormwatch_hunt::time::rfc3339(s)),
                 time_inferred: d.time.is_some_and(|(_, i)| i),
+                correlation: None,
             };
+            account(&mut summary, d.rule, &lr.file, &r);
             if matches!(fmt, Format::Json) {
                 all.push(r);
             } else {
@@ -262,6 +259,71 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         inputs.push((res.report, res.records, res.sources.into_iter().collect()));
     }
     pb.finish_and_clear();
+    if !det.correlations.is_empty() {
+        let dets: Vec<&Detection> = members.iter().map(|(_, _, d)| d).collect();
+        let (hits, untimed) = det.correlate(&dets);
+        if untimed > 0 {
+            g.note(&format!(
+                "{untimed} detections of rules that feed correlations had no time and were not correlated"
+            ));
+        }
+        for (ci, h) in hits {
+            let c = &det.correlations[ci];
+            let corr = &c.loaded.corr;
+            let Some(&last) = h.events.last() else {
+                continue;
+            };
+            let (_, file, d) = &members[last];
+            let time = d.time.map(|(s, _)| stormwatch_hunt::time::rfc3339(s));
+            let events = h
+                .events
+                .iter()
+                .map(|&e| {
+                    let (_, f, m) = &members[e];
+                    render::CorrelatedEvent {
+                        rule: det.rules[m.rule].rule.id.clone(),
+                        title: det.rules[m.rule].rule.title.clone(),
+                        file: f.clone(),
+                        line: m.line,
+                        time: m.time.map(|(s, _)| stormwatch_hunt::time::rfc3339(s)),
+                    }
+                })
+                .collect();
+            let r = Record {
+                rule: corr.id.clone(),
+                title: corr.title.clone(),
+                level: corr.level.clone(),
+                tags: corr.tags.clone(),
+                file: file.clone(),
+                line: d.line,
+                offset: d.offset,
+                time,
+                time_inferred: h
+                    .events
+                    .iter()
+                    .any(|&e| members[e].2.time.is_some_and(|(_, i)| i)),
+                correlation: Some(render::Correlated {
+                    kind: match &corr.kind {
+                        stormwatch_detect::correlation::Kind::EventCount => "event_count",
+                        stormwatch_detect::correlation::Kind::ValueCount(_) => "value_count",
+                        stormwatch_detect::correlation::Kind::Temporal => "temporal",
+                        stormwatch_detect::correlation::Kind::TemporalOrdered => "temporal_ordered",
+                    }
+                    .to_owned(),
+                    group: corr.group_by.iter().cloned().zip(h.key.clone()).collect(),
+                    count: h.count,
+                    timespan_seconds: corr.timespan,
+                    events,
+                }),
+            };
+            account(&mut summary, det.rules.len() + ci, &c.loaded.file, &r);
+            if matches!(fmt, Format::Json) {
+                all.push(r);
+            } else {
+                render::write_record(&mut out, csv.as_mut(), fmt, &r)?;
+            }
+        }
+    }
     let summary: Vec<RuleSummary> = summary.into_values().collect();
     let total: u64 = summary.iter().map(|s| s.hits).sum();
     let input_info: Vec<InputInfo> = inputs
@@ -346,6 +408,27 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     })
 }
 
+/// Adds a reported detection to its rule's summary (`key`: the engine rule index, or
+/// rules.len() + the correlation index).
+fn account(summary: &mut BTreeMap<usize, RuleSummary>, key: usize, file: &str, r: &Record) {
+    let s = summary.entry(key).or_insert_with(|| RuleSummary {
+        rule: r.rule.clone(),
+        title: r.title.clone(),
+        level: r.level.clone(),
+        file: file.to_owned(),
+        ..Default::default()
+    });
+    s.hits += 1;
+    if let Some(t) = &r.time {
+        if s.first_seen.as_ref().is_none_or(|f| t < f) {
+            s.first_seen = Some(t.clone());
+        }
+        if s.last_seen.as_ref().is_none_or(|l| t > l) {
+            s.last_seen = Some(t.clone());
+        }
+    }
+}
+
 /// The text of a rule (for the indicator's pattern).
 fn rule_text(file: &str) -> Option<String> {
     if let Some(name) = file.strip_prefix("builtin:") {
@@ -381,35 +464,49 @@ fn record_sightings(
     let mut objs = vec![me];
     let mut n = 0;
     for s in summary {
-        let Some(idx) = det
+        // (id, title, description, tags, pattern type, pattern)
+        let rule = det
             .rules
             .iter()
             .position(|r| r.rule.id == s.rule && r.file == s.file)
-        else {
+            .map(|idx| {
+                let r = &det.rules[idx].rule;
+                let (ptype, pattern) = if det.flow_rule(idx) {
+                    ("stormwatch-flow", r.description.clone())
+                } else {
+                    (
+                        "sigma",
+                        rule_text(&det.rules[idx].file).unwrap_or_else(|| r.title.clone()),
+                    )
+                };
+                (&r.id, &r.title, &r.description, &r.tags, ptype, pattern)
+            })
+            .or_else(|| {
+                det.correlations
+                    .iter()
+                    .find(|c| c.loaded.corr.id == s.rule && c.loaded.file == s.file)
+                    .map(|c| {
+                        let r = &c.loaded.corr;
+                        let text = rule_text(&c.loaded.file).unwrap_or_else(|| r.title.clone());
+                        (&r.id, &r.title, &r.description, &r.tags, "sigma", text)
+                    })
+            });
+        let Some((rid, rtitle, rdesc, rtags, ptype, pattern)) = rule else {
             continue;
-        };
-        let lr = &det.rules[idx];
-        let (ptype, pattern) = if det.flow_rule(idx) {
-            ("stormwatch-flow", lr.rule.description.clone())
-        } else {
-            (
-                "sigma",
-                rule_text(&lr.file).unwrap_or_else(|| lr.rule.title.clone()),
-            )
         };
         let ind_id = stormwatch_model::deterministic_id(
             "Stormwatch detect",
             "indicator",
-            &format!("{}|{}", lr.rule.id, lr.rule.title),
+            &format!("{}|{}", rid, rtitle),
         );
         let ind = json!({
             "type": "indicator", "spec_version": "2.1", "id": ind_id,
             "created": now, "modified": now, "created_by_ref": me_id,
-            "name": lr.rule.title, "description": lr.rule.description,
+            "name": rtitle, "description": rdesc,
             "indicator_types": ["anomalous-activity"],
             "pattern_type": ptype, "pattern": pattern, "valid_from": now,
-            "labels": lr.rule.tags,
-            "external_references": [{"source_name": "sigma", "external_id": lr.rule.id}],
+            "labels": rtags,
+            "external_references": [{"source_name": "sigma", "external_id": rid}],
         });
         let key = format!("{}|{}", ind_id, evidence.join(","));
         let mut o = json!({
@@ -418,7 +515,7 @@ fn record_sightings(
             "created": now, "modified": now,
             "sighting_of_ref": ind_id, "count": s.hits.min(999_999_999),
             "where_sighted_refs": [me_id], "created_by_ref": me_id,
-            "description": format!("stormwatch detect: {} detections of {:?} ({}). Inputs: {}", s.hits, lr.rule.title, lr.rule.id, evidence.join("; ")),
+            "description": format!("stormwatch detect: {} detections of {:?} ({}). Inputs: {}", s.hits, rtitle, rid, evidence.join("; ")),
         });
         if let (Some(f), Some(l)) = (&s.first_seen, &s.last_seen) {
             o["first_seen"] = json!(f);
