@@ -532,6 +532,27 @@ fn schemathesis_finds_no_server_error() {
     );
     assert!(text.contains("passed"), "{text}");
     assert!(!text.contains(" failed"), "{text}");
+    // Every operation of the document was exercised, the analysis endpoints included.
+    for path in [
+        "/api/actors/{key}/why",
+        "/api/attribute",
+        "/api/audit",
+        "/api/hunt",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path}");
+    }
+    let ops: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p.as_object().map_or(0, |m| m.len()))
+        .sum();
+    if text.contains("Tested:") {
+        assert!(
+            text.contains(&format!("Tested: {ops}")),
+            "{ops} operations: {text}"
+        );
+    }
 }
 
 #[test]
