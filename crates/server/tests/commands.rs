@@ -260,6 +260,19 @@ fn hunt_sweeps_only_the_indicators_the_caller_may_see() {
     assert_eq!(v["inputs"][0]["format"], "text+gzip", "{text}");
     assert_eq!(v["matches"][0]["file"], "-");
     assert_eq!(matched_indicators(&v).len(), 2);
+    // A gzip stream cut short cannot be read to its end: 400 naming the input.
+    let (st, v, text) = f.json("a", "POST", "/api/hunt?name=cut.gz", &gz[..gz.len() / 2]);
+    assert_eq!(st, 400, "{text}");
+    assert!(
+        v["description"].as_str().unwrap().starts_with("cut.gz"),
+        "{text}"
+    );
+    assert_eq!(v["http_status"], "400");
+    // Bad options.
+    for q in ["?year=12", "?respect_validity=maybe", "?name="] {
+        let (st, _, text) = f.json("a", "POST", &format!("/api/hunt{q}"), b"x");
+        assert_eq!(st, 400, "{q}: {text}");
+    }
 }
 
 /// The first IPv4 indicator value of the built-in pack (the advisory's).
