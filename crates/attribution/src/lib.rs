@@ -10,6 +10,7 @@
 pub mod ach;
 pub mod actors;
 pub mod claims;
+pub mod commands;
 pub mod overlap;
 pub mod profile;
 pub mod timing;

@@ -250,3 +250,115 @@ pub fn audit_bytes(
     }
     Ok(a)
 }
+
+/// An approved configuration that audited files are compared with (`--baseline`).
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    /// The name shown as `baseline_file`.
+    pub file: String,
+    pub prepared: Prepared,
+}
+
+/// Which baseline an audited file is compared with, chosen once its hostname is known.
+#[derive(Debug, Clone, Copy)]
+pub enum BaselinePick<'b> {
+    /// No baseline was asked for.
+    None,
+    /// Baselines were given, none matches this file (a note says so).
+    Unmatched,
+    /// Compare with this one.
+    Use(&'b Baseline),
+}
+
+/// What auditing one file gave: findings with the file's summary (the `files[]`
+/// record of the json document) and a note for stderr, or why it was skipped or
+/// failed.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Audited {
+        findings: Vec<Finding>,
+        file: serde_json::Value,
+        note: Option<String>,
+    },
+    Skipped(Skipped),
+    Error(FileError),
+}
+
+/// Audits one configuration's bytes, named `display`, as `stormwatch audit` does
+/// (shared by the CLI and the server's `POST /api/audit`): dialect by content,
+/// the checks, address checks against `iocs`, and drift against the baseline that
+/// `pick` chooses from the file's hostname. Secrets are redacted unless
+/// `opts.show_secrets`.
+pub fn audit_file<'b>(
+    display: &str,
+    bytes: &[u8],
+    iocs: &IocSet,
+    max_bytes: u64,
+    opts: Options,
+    pick: impl FnOnce(Option<&str>) -> BaselinePick<'b>,
+) -> Outcome {
+    let p = match prepare(bytes, max_bytes) {
+        Ok(p) => p,
+        Err(Rejected::Skip(reason)) => {
+            return Outcome::Skipped(Skipped {
+                file: display.to_owned(),
+                reason,
+            })
+        }
+        Err(Rejected::Error(error)) => {
+            return Outcome::Error(FileError {
+                file: display.to_owned(),
+                error,
+            })
+        }
+    };
+    let cfg = Config::parse(&p.text, p.dialect);
+    let (dev, hits) = hits(&cfg, iocs, opts);
+    let audit = audit_from_hits(display, &cfg, &dev, &hits);
+    let mut findings = audit.findings;
+    let mut note = None;
+    let mut baseline_used = serde_json::Value::Null;
+    match pick(dev.hostname.as_deref()) {
+        BaselinePick::None => {}
+        BaselinePick::Use(b) => {
+            let base = Config::parse(&b.prepared.text, b.prepared.dialect);
+            baseline_used = serde_json::json!(b.file);
+            if base.dialect.is_junos() != cfg.dialect.is_junos() {
+                note = Some(format!(
+                    "note: {display}: baseline {} is another vendor ({}); no drift computed",
+                    b.file,
+                    base.dialect.name()
+                ));
+            } else {
+                for c in drift::diff(&cfg, &base, &hits, opts.show_secrets) {
+                    let mut f =
+                        Finding::from_hit(&c.hit, display, cfg.dialect, dev.hostname.as_deref());
+                    f.baseline_file = Some(b.file.clone());
+                    f.baseline_line = c.baseline_line;
+                    findings.push(f);
+                }
+                findings.sort_by_key(|f| f.line);
+            }
+        }
+        BaselinePick::Unmatched => {
+            note = Some(format!(
+                "note: {display}: no baseline with hostname {} or the same file name; drift not computed",
+                dev.hostname.as_deref().unwrap_or("(none)")
+            ));
+        }
+    }
+    let file = serde_json::json!({
+        "file": display,
+        "vendor": audit.vendor,
+        "hostname": audit.hostname,
+        "lines": audit.lines,
+        "findings": findings.len(),
+        "warnings": audit.warnings,
+        "baseline": baseline_used,
+    });
+    Outcome::Audited {
+        findings,
+        file,
+        note,
+    }
+}

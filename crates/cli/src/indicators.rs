@@ -4,21 +4,14 @@
 //! indicators. Shared by `hunt`, `audit` and `detect`.
 
 use anyhow::{Context, Result};
-use serde::Serialize;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 use crate::global::Global;
-use stormwatch_hunt::indicators::{self, Built, IndicatorDef};
+use stormwatch_hunt::indicators::{Built, IndicatorDef};
 use stormwatch_hunt::iocs::{Ioc, IocSet, Source};
 
-/// Where the indicators came from, as reported in JSON output.
-#[derive(Serialize, Clone, Debug)]
-pub struct IndicatorInfo {
-    pub source: String,
-    pub indicators: usize,
-    pub values: usize,
-}
+pub use stormwatch_hunt::document::IndicatorInfo;
 
 /// The compiled indicator set and a description of its origin.
 pub struct Loaded {
@@ -26,10 +19,9 @@ pub struct Loaded {
     pub info: IndicatorInfo,
 }
 
-/// Loads the indicators for a command: store + `--iocs`, else the pack.
-pub fn load(g: &Global, iocs: &[PathBuf]) -> Result<Loaded> {
-    let store = g.open_store()?;
-    let mut defs: Vec<IndicatorDef> = Vec::new();
+/// The store's live indicators, as definitions.
+pub fn stored_defs(store: &dyn stormwatch_store::Store) -> Result<Vec<IndicatorDef>> {
+    let mut defs = Vec::new();
     for o in store.objects_of_type(&["indicator"])? {
         if !o.revoked {
             if let Some(d) = IndicatorDef::from_stix(&o.value()?) {
@@ -37,40 +29,32 @@ pub fn load(g: &Global, iocs: &[PathBuf]) -> Result<Loaded> {
             }
         }
     }
+    Ok(defs)
+}
+
+/// Loads the indicators for a command: store + `--iocs`, else the pack.
+pub fn load(g: &Global, iocs: &[PathBuf]) -> Result<Loaded> {
+    let store = g.open_store()?;
+    let stored = stored_defs(store.as_ref())?;
     drop(store);
-    let from_store = defs.len();
+    let mut extra: Vec<IndicatorDef> = Vec::new();
     let mut values: Vec<(Ioc, Source)> = Vec::new();
     for f in iocs {
         match defs_from_file(f)? {
-            FromFile::Defs(d) => defs.extend(d),
+            FromFile::Defs(d) => extra.extend(d),
             FromFile::Values(v) => values.extend(v),
         }
     }
-    let mut source = format!(
-        "{from_store} from the store, {} from --iocs",
-        defs.len() - from_store + values.len()
+    let sel = stormwatch_hunt::document::select(
+        stored,
+        extra,
+        values,
+        stormwatch_intel::pack::ADVISORY_STIX,
     );
-    if defs.is_empty() && values.is_empty() {
-        let v: Value = serde_json::from_str(stormwatch_intel::pack::ADVISORY_STIX)?;
-        defs = v["objects"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(IndicatorDef::from_stix)
-            .collect();
-        source = "the built-in pack (AA25-239A)".into();
+    if sel.used_pack {
         g.note("note: no indicators in the store or --iocs; using the built-in pack's AA25-239A indicators");
     }
-    let mut built = indicators::build(&defs);
-    built.swept += values.len();
-    for (ioc, src) in values {
-        built.set.add(ioc, src);
-    }
-    let info = IndicatorInfo {
-        source,
-        indicators: built.swept,
-        values: built.set.len(),
-    };
+    let built = sel.built;
     if !built.unsweepable.is_empty() {
         g.note(&format!(
             "note: {} comparisons cannot be swept (e.g. {}: {}); `--format json` lists them all",
@@ -79,7 +63,10 @@ pub fn load(g: &Global, iocs: &[PathBuf]) -> Result<Loaded> {
             built.unsweepable[0].reason
         ));
     }
-    Ok(Loaded { built, info })
+    Ok(Loaded {
+        built,
+        info: sel.info,
+    })
 }
 
 /// Adds `--allow` files (one value per line, `#` comments) to the set's allow list.

@@ -97,6 +97,8 @@ struct Server {
     child: Child,
     addr: SocketAddr,
     log: std::sync::mpsc::Receiver<String>,
+    /// The `listening` event.
+    listening: Value,
 }
 
 impl Server {
@@ -133,6 +135,7 @@ impl Server {
             child,
             addr,
             log: rx,
+            listening: v,
         }
     }
 
@@ -431,6 +434,7 @@ fn graceful_shutdown_and_health() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _) = setup(Db::sqlite(dir.path().join("kb.db")), None);
     let server = Server::start(&db, &[]);
+    assert_eq!(server.listening["tls"], false, "{}", server.listening);
     let (st, _, body) = http(server.addr, "GET", "/healthz", &[], b"");
     assert_eq!(st, 200);
     assert!(body.contains("\"status\":\"ok\""));
@@ -528,6 +532,27 @@ fn schemathesis_finds_no_server_error() {
     );
     assert!(text.contains("passed"), "{text}");
     assert!(!text.contains(" failed"), "{text}");
+    // Every operation of the document was exercised, the analysis endpoints included.
+    for path in [
+        "/api/actors/{key}/why",
+        "/api/attribute",
+        "/api/audit",
+        "/api/hunt",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path}");
+    }
+    let ops: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p.as_object().map_or(0, |m| m.len()))
+        .sum();
+    if text.contains("Tested:") {
+        assert!(
+            text.contains(&format!("Tested: {ops}")),
+            "{ops} operations: {text}"
+        );
+    }
 }
 
 #[test]
@@ -562,4 +587,174 @@ fn rest_api_search_and_show() {
     assert_eq!(v["http_status"], "400");
     let (st, _) = get("/api/objects/malware--00000000-0000-4000-8000-000000000000");
     assert_eq!(st, 404);
+}
+
+/// A self-signed certificate for localhost: (dir, cert.pem, key.pem).
+fn self_signed() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    (dir, cert, key)
+}
+
+#[test]
+fn serve_over_tls_stops_gracefully_and_refuses_bad_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = setup(Db::sqlite(dir.path().join("kb.db")), None);
+    let (pki, cert, key) = self_signed();
+    let (c, k) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let server = Server::start(&db, &["--tls-cert", c, "--tls-key", k]);
+    assert_eq!(server.listening["tls"], true, "{}", server.listening);
+    assert!(
+        server.listening["taxii"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://"),
+        "{}",
+        server.listening
+    );
+    // Plain HTTP gets no HTTP answer from the TLS port.
+    let (st, _, _) = http(server.addr, "GET", "/healthz", &[], b"");
+    assert_eq!(st, 0);
+    let (status, log) = server.stop();
+    assert!(status.success(), "{status:?} {log:?}");
+    assert!(
+        log.iter().any(|l| l.contains("\"event\":\"shutdown\"")),
+        "{log:?}"
+    );
+    // Both or neither; bad files exit 2 naming the file.
+    let fails = |args: &[&str], needles: &[&str]| {
+        let out = sw(&db)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let e = String::from_utf8_lossy(&out.stderr);
+        for n in needles {
+            assert!(e.contains(n), "{args:?}: {e}");
+        }
+    };
+    fails(&["--tls-cert", c], &["--tls-key"]);
+    fails(&["--tls-key", k], &["--tls-cert"]);
+    let missing = pki.path().join("missing.pem");
+    let m = missing.to_str().unwrap();
+    fails(&["--tls-cert", m, "--tls-key", k], &["--tls-cert", m]);
+    fails(
+        &["--tls-cert", c, "--tls-key", c],
+        &["--tls-key", c, "no private key"],
+    );
+    let (_other, _, other_key) = self_signed();
+    let ok_ = other_key.to_str().unwrap();
+    fails(
+        &["--tls-cert", c, "--tls-key", ok_],
+        &["does not belong", c, ok_],
+    );
+}
+
+/// The REST command endpoints answer exactly what the CLI prints with
+/// `--format json`, on the built-in pack (visible to the caller: TLP:CLEAR
+/// collection).
+#[test]
+fn rest_commands_answer_what_the_cli_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::sqlite(dir.path().join("kb.db"));
+    ok(
+        &db,
+        &[
+            "admin",
+            "collection",
+            "add",
+            "default",
+            "--default-marking",
+            "TLP:CLEAR",
+        ],
+    );
+    ok(&db, &["-q", "intel", "init"]);
+    ok(&db, &["admin", "org", "add", "acme"]);
+    ok(&db, &["admin", "user", "add", "alice", "--org", "acme"]);
+    ok(&db, &["admin", "grant", "alice", "default", "read"]);
+    let token = ok(&db, &["admin", "token", "create", "alice"])
+        .trim()
+        .to_owned();
+    let server = Server::start(&db, &["--quiet", "--rate-limit", "0"]);
+    let auth = format!("Bearer {token}");
+    let cli = |args: &[&str], stdin: &[u8]| -> Value {
+        let out = sw(&db)
+            .args(["-q", "--format", "json"])
+            .args(args)
+            .write_stdin(stdin.to_vec())
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    let rest = |method: &str, path: &str, body: &[u8]| -> Value {
+        let (st, _, text) = http(
+            server.addr,
+            method,
+            path,
+            &[("Authorization", &auth), ("Content-Type", "text/plain")],
+            body,
+        );
+        assert_eq!(st, 200, "{path}: {text}");
+        serde_json::from_str(&text).unwrap()
+    };
+    // actor why
+    let a = cli(&["actor", "why", "UNC2286", "Salt Typhoon"], b"");
+    let b = rest("GET", "/api/actors/UNC2286/why?to=Salt%20Typhoon", b"");
+    assert_eq!(a, b);
+    assert!(
+        !a["paths"].as_array().unwrap().is_empty() || !a["blocked"].as_array().unwrap().is_empty(),
+        "{a}"
+    );
+    // attribute
+    let a = cli(
+        &[
+            "attribute",
+            "--ttp",
+            "T1190,T1059.008,T1562",
+            "--cve",
+            "CVE-2023-20198",
+        ],
+        b"",
+    );
+    let b = rest(
+        "POST",
+        "/api/attribute",
+        br#"{"ttp": ["T1190", "T1059.008", "T1562"], "cve": ["CVE-2023-20198"]}"#,
+    );
+    assert_eq!(a, b);
+    assert!(!a["candidates"].as_array().unwrap().is_empty(), "{a}");
+    // audit (stdin is `-` on both sides)
+    let config = b"hostname r1\n!\nvstack\nip http server\nsnmp-server community s3cret RW\nline vty 0 4\n transport input telnet\n!\nend\n";
+    let a = cli(&["audit", "-"], config);
+    let b = rest("POST", "/api/audit", config);
+    assert_eq!(a, b);
+    assert!(!a["findings"].as_array().unwrap().is_empty(), "{a}");
+    assert!(!a.to_string().contains("s3cret"));
+    // hunt: an advisory indicator (from the store's pack) in a log line
+    let text = std::fs::read_to_string(stormwatch_testkit::example("AA25-239A.stix.json")).unwrap();
+    let pack: Value = serde_json::from_str(&text).unwrap();
+    let ip = pack["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["pattern"].as_str())
+        .find_map(|p| {
+            p.strip_prefix("[ipv4-addr:value = '")
+                .and_then(|r| r.strip_suffix("']"))
+        })
+        .unwrap()
+        .to_owned();
+    let log = format!(
+        "2025-03-01T10:00:00Z conn from {ip} port 443\n2025-03-01T10:00:01Z nothing here\n"
+    );
+    let a = cli(&["hunt", "-"], log.as_bytes());
+    let b = rest("POST", "/api/hunt", log.as_bytes());
+    assert_eq!(a, b);
+    assert_eq!(a["matches"][0]["value"], ip.as_str(), "{a}");
 }

@@ -8,6 +8,7 @@
 //! streaming worker can reuse it as it is.
 
 mod capture;
+pub mod document;
 pub mod indicators;
 pub mod iocs;
 pub mod pattern;

@@ -8,8 +8,11 @@
 
 pub mod access;
 mod http;
+pub mod parse;
 mod rest;
 mod taxii;
+pub mod tls;
+mod view;
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -19,6 +22,7 @@ use std::time::{Duration, Instant};
 use stormwatch_store::{Location, Store};
 
 pub use http::ApiError;
+pub use tls::{TlsError, TlsFiles};
 
 /// How to run the server.
 #[derive(Debug, Clone)]
@@ -38,6 +42,8 @@ pub struct Config {
     /// Requests that may use the store at once, each with its own connection
     /// (0: twice the cores, at least 4).
     pub store_slots: usize,
+    /// Serve HTTPS with this certificate and key (rustls, ring backend).
+    pub tls: Option<TlsFiles>,
 }
 
 impl Config {
@@ -51,6 +57,7 @@ impl Config {
             max_page: 1000,
             threads: 0,
             store_slots: 0,
+            tls: None,
         }
     }
 }
@@ -62,6 +69,8 @@ pub enum ServeError {
     Listen(SocketAddr, std::io::Error),
     #[error(transparent)]
     Store(#[from] stormwatch_store::StoreError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -188,6 +197,8 @@ pub fn run(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeEr
         (2 * cores).max(4)
     };
     let rt = rt.max_blocking_threads(slots + 2).build()?;
+    // TLS files are checked before anything else: a bad one names itself at once.
+    let tls = config.tls.as_ref().map(tls::server_config).transpose()?;
     // Open once up front, outside the runtime (the PostgreSQL client blocks):
     // migrations run here, and a bad URL fails fast.
     let first = config.location.open()?;
@@ -214,14 +225,31 @@ pub fn run(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeEr
         Signals::install()
     };
     ready(addr);
-    let served = rt.block_on(
-        axum::serve(
-            listener,
-            app(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(signals.wait())
-        .into_future(),
-    );
+    let make = app(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>();
+    let served = match tls {
+        None => rt.block_on(
+            axum::serve(listener, make)
+                .with_graceful_shutdown(signals.wait())
+                .into_future(),
+        ),
+        Some(tls) => rt.block_on(async move {
+            let handle = axum_server::Handle::new();
+            let stop = handle.clone();
+            tokio::spawn(async move {
+                signals.wait().await;
+                // Stop accepting; finish the requests in flight, however long.
+                stop.graceful_shutdown(None);
+            });
+            let std_listener = listener.into_std()?;
+            axum_server::from_tcp_rustls(
+                std_listener,
+                axum_server::tls_rustls::RustlsConfig::from_config(tls),
+            )?
+            .handle(handle)
+            .serve(make)
+            .await
+        }),
+    };
     // Store connections close here, outside the runtime (closing a PostgreSQL
     // client blocks).
     let idle: Vec<Box<dyn Store>> = state

@@ -24,7 +24,7 @@ use crate::http::{
 use crate::State;
 use stormwatch_model::{Limits, Timestamp};
 use stormwatch_store::share::display_key;
-use stormwatch_store::{Collection, Entry, EntryFilter, Store, VersionMatch};
+use stormwatch_store::{Collection, Entry, Store, VersionMatch};
 
 pub fn routes() -> Router<Arc<State>> {
     let routes: Vec<(&str, axum::routing::MethodRouter<Arc<State>>)> = vec![
@@ -63,7 +63,7 @@ fn taxii_ok(body: String) -> Response {
     json_response(StatusCode::OK, TAXII, body)
 }
 
-fn base_url(headers: &HeaderMap) -> String {
+fn base_url(headers: &HeaderMap, tls: bool) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -72,12 +72,15 @@ fn base_url(headers: &HeaderMap) -> String {
                 .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
         })
         .unwrap_or("localhost");
-    format!("http://{host}")
+    format!("{}://{host}", if tls { "https" } else { "http" })
 }
 
-async fn discovery(headers: HeaderMap) -> Result<Response, ApiError> {
+async fn discovery(
+    AxState(st): AxState<Arc<State>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     check_accept(&headers, TAXII)?;
-    let base = base_url(&headers);
+    let base = base_url(&headers, st.config.tls.is_some());
     let root = format!("{base}/taxii2/root/");
     Ok(taxii_ok(
         serde_json::json!({
@@ -206,86 +209,12 @@ async fn collection(
     Ok(with_user(taxii_ok(body), user))
 }
 
-/// The URL parameters of a listing.
-#[derive(Debug, Clone)]
-pub(crate) struct Params {
-    pub filter: EntryFilter,
-    pub limit: usize,
-}
-
-fn list_values(v: &str) -> impl Iterator<Item = String> + '_ {
-    v.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-}
-
-fn version_key(v: &str, what: &str) -> Result<String, ApiError> {
-    Timestamp::parse(v)
-        .map(|t| t.key())
-        .map_err(|e| ApiError::bad_request(format!("{what}: {e}")))
-}
-
-/// Most `match[...]` values one request may give (ids, types, versions together).
-const MAX_FILTER_VALUES: usize = 1000;
+pub(crate) use crate::parse::Params;
 
 /// Parses `match[...]`, `added_after`, `limit` and `next`.
 pub(crate) fn parse_params(q: Q, max_page: usize) -> Result<Params, ApiError> {
     let Query(pairs) = q.map_err(|e| ApiError::bad_request(format!("bad query string: {e}")))?;
-    let mut f = EntryFilter::default();
-    let mut limit = 100.min(max_page);
-    let mut versions = VersionMatch::default();
-    for (k, v) in &pairs {
-        match k.as_str() {
-            "match[id]" => f.ids.extend(list_values(v)),
-            "match[type]" => f.types.extend(list_values(v)),
-            "match[spec_version]" => f.spec_versions.extend(list_values(v)),
-            "match[version]" => {
-                for x in list_values(v) {
-                    match x.as_str() {
-                        "first" => versions.first = true,
-                        "last" => versions.last = true,
-                        "all" => versions.all = true,
-                        t => versions.exact.push(version_key(t, "match[version]")?),
-                    }
-                }
-            }
-            "added_after" => f.added_after = Some(version_key(v, "added_after")?),
-            "limit" => {
-                let n: usize = v.trim().parse().map_err(|_| {
-                    ApiError::bad_request(format!("limit {v:?} is not a positive integer"))
-                })?;
-                if n == 0 {
-                    return Err(ApiError::bad_request("limit must be at least 1"));
-                }
-                limit = n.min(max_page);
-            }
-            "next" => {
-                f.after_cseq = v
-                    .trim()
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|n| *n >= 0)
-                    .ok_or_else(|| {
-                        ApiError::bad_request(format!(
-                            "next {v:?} is not a value this server handed out"
-                        ))
-                    })?;
-            }
-            _ => {}
-        }
-    }
-    let values = f.ids.len() + f.types.len() + f.spec_versions.len() + versions.exact.len();
-    if values > MAX_FILTER_VALUES {
-        return Err(ApiError::bad_request(format!(
-            "{values} match values; at most {MAX_FILTER_VALUES} per request"
-        )));
-    }
-    if versions == VersionMatch::default() {
-        versions.last = true;
-    }
-    f.versions = versions;
-    Ok(Params { filter: f, limit })
+    crate::parse::taxii_params(&pairs, max_page)
 }
 
 /// A page of visible entries.
@@ -585,12 +514,6 @@ async fn status(
     Ok(with_user(taxii_ok(body), user))
 }
 
-#[derive(serde::Deserialize)]
-struct PostEnvelope<'a> {
-    #[serde(borrow)]
-    objects: Option<Vec<&'a serde_json::value::RawValue>>,
-}
-
 async fn add_objects(
     AxState(st): AxState<Arc<State>>,
     Path(cid): Path<String>,
@@ -632,30 +555,7 @@ async fn add_objects(
 /// Validates and writes a POSTed envelope: all objects or none. Returns the status
 /// resource (stored for `GET status`).
 fn add(s: &mut dyn Store, c: &Collection, bytes: &[u8], owner: &str) -> Result<String, ApiError> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| ApiError::bad_request(format!("the body is not UTF-8: {e}")))?;
-    stormwatch_model::bundle::check_depth(text.as_bytes(), 100)
-        .map_err(|e| ApiError::bad_request(format!("the body is not a TAXII envelope: {e}")))?;
-    let env: PostEnvelope = serde_json::from_str(text).map_err(|e| {
-        ApiError::bad_request(format!(
-            "the body is not a TAXII envelope ({{\"objects\": [...]}}): {e}"
-        ))
-    })?;
-    let raw = env
-        .objects
-        .ok_or_else(|| ApiError::bad_request("the envelope has no \"objects\" list"))?;
-    let mut bundle = String::with_capacity(text.len() + 80);
-    bundle.push_str(&format!(
-        "{{\"type\":\"bundle\",\"id\":\"bundle--{}\",\"objects\":[",
-        uuid::Uuid::new_v4()
-    ));
-    for (i, r) in raw.iter().enumerate() {
-        if i > 0 {
-            bundle.push(',');
-        }
-        bundle.push_str(r.get());
-    }
-    bundle.push_str("]}");
+    let bundle = crate::parse::envelope_bundle(bytes)?;
     let parsed = stormwatch_model::parse_bundle(&bundle, Limits::default())
         .map_err(|e| ApiError::bad_request(format!("the envelope cannot be read: {e}")))?;
     let request_timestamp = Timestamp::now().to_string();

@@ -138,19 +138,18 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     match &a.command {
         Sub::Show { name, follow } => show(g, name, follow.options()),
         Sub::Why { a: x, b: y, follow } => {
-            let (_, graph) = load(g)?;
-            let (na, nb) = (find(&graph, x)?, find(&graph, y)?);
-            let w = graph.why(na, nb, follow.options());
+            let store = g.open_store()?;
+            let w = stormwatch_attribution::commands::why(store.as_ref(), x, y, follow.options())
+                .map_err(|e| match e {
+                stormwatch_attribution::commands::CommandError::Store(e) => {
+                    anyhow::Error::new(e).context("reading actors from the store")
+                }
+                e => anyhow::Error::new(e),
+            })?;
             let mut out = global::stdout();
-            stormwatch_report::actor::why(
-                &mut out,
-                g.format,
-                &graph.names[na].name,
-                &graph.names[nb].name,
-                &w,
-            )?;
+            stormwatch_report::actor::why(&mut out, g.format, &w.a, &w.b, &w.why)?;
             std::io::Write::flush(&mut out)?;
-            Ok(if w.connected {
+            Ok(if w.why.connected {
                 Exit::Clean
             } else {
                 Exit::Findings

@@ -2,12 +2,12 @@
 //! observed (docs/CLI.md, `attribute`).
 
 use anyhow::{Context, Result};
-use serde_json::Value;
 use std::path::PathBuf;
 
 use crate::global::{self, Exit, Global};
-use stormwatch_attribution::actors::{ActorGraph, Options};
-use stormwatch_attribution::overlap::{pattern_values, Index, Observation, Params};
+use stormwatch_attribution::actors::Options;
+use stormwatch_attribution::commands::{self, CommandError};
+use stormwatch_attribution::overlap::Observation;
 
 /// Rank known intrusion sets by overlap with observed techniques, software,
 /// indicators, CVEs, sectors and countries (rarer items weigh more). Exit 0 when
@@ -84,38 +84,49 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     }
     let store = g.open_store()?;
     if a.from_sightings {
-        let mut n = 0usize;
-        for s in store.objects_of_type(&["sighting"])? {
-            if s.revoked {
-                continue;
-            }
-            let v = s.value()?;
-            let Some(ind) = v.get("sighting_of_ref").and_then(Value::as_str) else {
-                continue;
-            };
-            if let Some(io) = store.get(ind)? {
-                let iv = io.value()?;
-                for val in pattern_values(iv.get("pattern").and_then(Value::as_str).unwrap_or("")) {
-                    obs.indicator.push(val);
-                    n += 1;
-                }
-            }
-        }
-        g.note(&format!("{n} indicator value(s) from stored sightings"));
-    }
-    if obs.is_empty() {
-        anyhow::bail!("nothing observed: give --ttp, --software, --indicator, --cve, --sector, --country, a FILE or --from-sightings");
+        let values = commands::sighting_values(store.as_ref())?;
+        g.note(&format!(
+            "{} indicator value(s) from stored sightings",
+            values.len()
+        ));
+        obs.indicator.extend(values);
     }
     let o = Options {
         min_confidence: a.min_confidence,
         include_disputed: a.include_disputed,
     };
-    let graph = ActorGraph::load(store.as_ref()).context("reading actors from the store")?;
-    let mut ix =
-        Index::load(store.as_ref(), &graph, o).context("reading actor profiles from the store")?;
-    ix.learn(store.as_ref(), &obs)
-        .context("looking up observed values in the store")?;
-    let r = ix.rank(&obs, &Params::default(), a.limit.max(1));
+    let r = match commands::attribute(store.as_ref(), &obs, a.limit, o) {
+        Ok(r) => r,
+        Err(CommandError::NothingObserved) => {
+            anyhow::bail!("nothing observed: give --ttp, --software, --indicator, --cve, --sector, --country, a FILE or --from-sightings")
+        }
+        Err(CommandError::NothingKnown { ranking, .. }) => {
+            warn_ignored(g, &ranking);
+            let mut out = global::stdout();
+            stormwatch_report::attribution::ranking(&mut out, g.format, &ranking)?;
+            std::io::Write::flush(&mut out)?;
+            anyhow::bail!(
+                "none of the {} observed value(s) is known to the store (ignored: {}); load ATT&CK with `stormwatch import enterprise-attack.json`",
+                obs.len(),
+                ranking.ignored.join(", ")
+            );
+        }
+        Err(CommandError::Store(e)) => {
+            return Err(anyhow::Error::new(e).context("reading actor profiles from the store"))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    warn_ignored(g, &r.ranking);
+    if r.no_profiles {
+        g.note("warning: the store has no actor with a known profile (import ATT&CK first)");
+    }
+    let mut out = global::stdout();
+    stormwatch_report::attribution::ranking(&mut out, g.format, &r.ranking)?;
+    std::io::Write::flush(&mut out)?;
+    Ok(Exit::Clean)
+}
+
+fn warn_ignored(g: &Global, r: &stormwatch_attribution::overlap::Ranking) {
     for i in &r.ignored_detail {
         g.note(&format!(
             "warning: ignored {} {:?}: {}",
@@ -124,21 +135,4 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
             i.reason
         ));
     }
-    if r.used.is_empty() {
-        let mut out = global::stdout();
-        stormwatch_report::attribution::ranking(&mut out, g.format, &r)?;
-        std::io::Write::flush(&mut out)?;
-        anyhow::bail!(
-            "none of the {} observed value(s) is known to the store (ignored: {}); load ATT&CK with `stormwatch import enterprise-attack.json`",
-            obs.len(),
-            r.ignored.join(", ")
-        );
-    }
-    if ix.groups.is_empty() {
-        g.note("warning: the store has no actor with a known profile (import ATT&CK first)");
-    }
-    let mut out = global::stdout();
-    stormwatch_report::attribution::ranking(&mut out, g.format, &r)?;
-    std::io::Write::flush(&mut out)?;
-    Ok(Exit::Clean)
 }

@@ -3,13 +3,12 @@
 
 use anyhow::{bail, Result};
 use rayon::prelude::*;
-use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::global::{self, Exit, Global};
-use stormwatch_audit::{drift, FileError, Finding, Options, Prepared, Rejected, Skipped};
+use stormwatch_audit::{Baseline, BaselinePick, FileError, Finding, Options, Outcome};
 use stormwatch_report::audit::AuditDoc;
 use stormwatch_report::Format;
 
@@ -82,11 +81,6 @@ pub fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
     Ok(buf)
 }
 
-struct Baseline {
-    file: String,
-    prepared: Prepared,
-}
-
 /// Baselines: lower-case hostname and file name -> index in the list.
 type Baselines = (
     HashMap<String, usize>,
@@ -129,12 +123,6 @@ fn load_baselines(path: &Path, max: u64) -> Result<Baselines> {
         bail!("--baseline {}: no configuration found", path.display());
     }
     Ok((by_host, by_name, list))
-}
-
-enum Outcome {
-    Audited(Vec<Finding>, Value, Option<String>),
-    Skipped(Skipped),
-    Error(FileError),
 }
 
 pub fn run(g: &Global, a: &Args) -> Result<Exit> {
@@ -190,9 +178,13 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     let mut notes = Vec::new();
     for o in outcomes {
         match o {
-            Outcome::Audited(f, meta, note) => {
+            Outcome::Audited {
+                findings: f,
+                file,
+                note,
+            } => {
                 findings.extend(f);
-                files_meta.push(meta);
+                files_meta.push(file);
                 notes.extend(note);
             }
             Outcome::Skipped(s) => skipped.push(s),
@@ -238,7 +230,6 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 fn audit_one(
     path: &Path,
     display: &str,
@@ -257,33 +248,14 @@ fn audit_one(
             })
         }
     };
-    let p = match stormwatch_audit::prepare(&bytes, max) {
-        Ok(p) => p,
-        Err(Rejected::Skip(reason)) => {
-            return Outcome::Skipped(Skipped {
-                file: display.to_owned(),
-                reason,
-            })
-        }
-        Err(Rejected::Error(error)) => {
-            return Outcome::Error(FileError {
-                file: display.to_owned(),
-                error,
-            })
-        }
-    };
-    let cfg = stormwatch_audit::Config::parse(&p.text, p.dialect);
-    let (dev, hits) = stormwatch_audit::hits(&cfg, set, opts);
-    let audit = stormwatch_audit::audit_from_hits(display, &cfg, &dev, &hits);
-    let mut findings = audit.findings;
-    let mut note = None;
-    let mut baseline_used = Value::Null;
-    if let Some((by_host, by_name, list)) = baselines {
+    stormwatch_audit::audit_file(display, &bytes, set, max, opts, |hostname| {
+        let Some((by_host, by_name, list)) = baselines else {
+            return BaselinePick::None;
+        };
         let idx = if single_baseline {
             Some(0)
         } else {
-            dev.hostname
-                .as_ref()
+            hostname
                 .and_then(|h| by_host.get(&h.to_ascii_lowercase()))
                 .or_else(|| {
                     path.file_name()
@@ -292,47 +264,8 @@ fn audit_one(
                 .copied()
         };
         match idx.and_then(|i| list.get(i)) {
-            Some(b) => {
-                let base = stormwatch_audit::Config::parse(&b.prepared.text, b.prepared.dialect);
-                baseline_used = json!(b.file);
-                if base.dialect.is_junos() != cfg.dialect.is_junos() {
-                    note = Some(format!(
-                        "note: {display}: baseline {} is another vendor ({}); no drift computed",
-                        b.file,
-                        base.dialect.name()
-                    ));
-                } else {
-                    for c in drift::diff(&cfg, &base, &hits, opts.show_secrets) {
-                        let mut f = Finding::from_hit(
-                            &c.hit,
-                            display,
-                            cfg.dialect,
-                            dev.hostname.as_deref(),
-                        );
-                        f.baseline_file = Some(b.file.clone());
-                        f.baseline_line = c.baseline_line;
-                        findings.push(f);
-                    }
-                    findings.sort_by_key(|f| f.line);
-                }
-            }
-            None => {
-                note = Some(format!(
-                    "note: {display}: no baseline with hostname {} or the same file name; drift not computed",
-                    dev.hostname.as_deref().unwrap_or("(none)")
-                ));
-            }
+            Some(b) => BaselinePick::Use(b),
+            None => BaselinePick::Unmatched,
         }
-    }
-    let meta = json!({
-        "file": display,
-        "vendor": audit.vendor,
-        "hostname": audit.hostname,
-        "lines": audit.lines,
-        "findings": findings.len(),
-        "warnings": audit.warnings,
-        "baseline": baseline_used,
-    });
-    let _ = &p.lossy;
-    Outcome::Audited(findings, meta, note)
+    })
 }

@@ -1,14 +1,12 @@
 //! `stormwatch hunt`: sweep logs, flows and packet captures for indicators.
 
 use anyhow::{Context, Result};
-use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
 use crate::global::{self, Exit, Global};
-use stormwatch_hunt::indicators;
+use stormwatch_hunt::document::{HuntDoc, HuntError, Summaries, Summary, CAVEAT};
 use stormwatch_hunt::sweep::{self, InputReport, Match};
 use stormwatch_report::Format;
 
@@ -57,36 +55,6 @@ pub struct Args {
     pub summary: Option<PathBuf>,
 }
 
-#[derive(Serialize, Default)]
-struct Summary {
-    indicator: String,
-    indicator_value: String,
-    hits: u64,
-    first_seen: Option<String>,
-    last_seen: Option<String>,
-    files: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct HuntError {
-    file: String,
-    position: Option<u64>,
-    error: String,
-}
-
-#[derive(Serialize)]
-struct Doc<'a> {
-    matches: &'a [Match],
-    summary: &'a [Summary],
-    inputs: &'a [InputReport],
-    errors: &'a [HuntError],
-    unsweepable: &'a [indicators::Unsweepable],
-    indicators: &'a crate::indicators::IndicatorInfo,
-    caveat: &'static str,
-}
-
-const CAVEAT: &str = "A match is a lead, not proof: many indicator addresses are rented or shared infrastructure (CISA warns some are compromised third-party hosts); check the time window.";
-
 fn year_now() -> i32 {
     stormwatch_model::Timestamp::now().to_string()[..4]
         .parse()
@@ -129,7 +97,7 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     let fmt = g.format;
     let mut out = global::stdout();
     let mut all: Vec<Match> = Vec::new();
-    let mut summary: BTreeMap<String, Summary> = BTreeMap::new();
+    let mut summary = Summaries::default();
     let mut inputs: Vec<InputReport> = Vec::new();
     let mut csv =
         (fmt == Format::Csv).then(|| stormwatch_report::CsvWriter::from_writer(Vec::new()));
@@ -167,25 +135,7 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
             }
         };
         let mut sink = |m: &Match| -> std::io::Result<()> {
-            let s = summary
-                .entry(m.indicator.clone())
-                .or_insert_with(|| Summary {
-                    indicator: m.indicator.clone(),
-                    indicator_value: m.indicator_value.clone(),
-                    ..Default::default()
-                });
-            s.hits += 1;
-            if let Some(t) = &m.time {
-                if s.first_seen.as_ref().is_none_or(|f| t < f) {
-                    s.first_seen = Some(t.clone());
-                }
-                if s.last_seen.as_ref().is_none_or(|l| t > l) {
-                    s.last_seen = Some(t.clone());
-                }
-            }
-            if !s.files.contains(&m.file) {
-                s.files.push(m.file.clone());
-            }
+            summary.add(m);
             match fmt {
                 Format::Jsonl => {
                     serde_json::to_writer(&mut out, m)?;
@@ -269,7 +219,7 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         inputs.push(rep);
     }
     pb.finish_and_clear();
-    let summary: Vec<Summary> = summary.into_values().collect();
+    let summary: Vec<Summary> = summary.into_vec();
     let total: u64 = summary.iter().map(|s| s.hits).sum();
     match fmt {
         Format::Json
@@ -279,13 +229,13 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         | Format::Html
         | Format::Svg => stormwatch_report::write_json(
             &mut out,
-            &Doc {
-                matches: &all,
-                summary: &summary,
-                inputs: &inputs,
-                errors: &errors,
-                unsweepable: &built_unsweepable,
-                indicators: &info,
+            &HuntDoc {
+                matches: all,
+                summary: summary.clone(),
+                inputs: inputs.clone(),
+                errors: errors.clone(),
+                unsweepable: built_unsweepable.clone(),
+                indicators: info.clone(),
                 caveat: CAVEAT,
             },
         )?,

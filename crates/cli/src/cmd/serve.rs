@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use crate::global::{Exit, Global};
 
@@ -32,9 +33,31 @@ pub struct Args {
     /// Worker threads (0: one per core)
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+
+    /// Serve HTTPS: the certificate chain (PEM, leaf first); needs --tls-key
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of --tls-cert (PEM: PKCS#8, RSA or EC); needs --tls-cert
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 pub fn run(g: &Global, a: &Args) -> Result<Exit> {
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(cert), Some(key)) => {
+            let files = stormwatch_server::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            };
+            // Checked before the store is opened: a bad file fails at once, named.
+            stormwatch_server::tls::server_config(&files)?;
+            Some(files)
+        }
+        (None, None) => None,
+        _ => anyhow::bail!("give both --tls-cert and --tls-key, or neither"),
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let location = g.location()?;
     let mut config = stormwatch_server::Config::new(a.listen, location.clone());
     config.max_body_bytes = a.max_body_bytes;
@@ -42,11 +65,13 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     config.max_page = a.max_page.max(1);
     config.threads = a.threads;
     config.request_log = !g.quiet;
+    config.tls = tls;
     stormwatch_server::run(config, |addr| {
         // Always printed: scripts wait for this line to know the port.
         eprintln!(
-            "{{\"event\":\"listening\",\"address\":\"{addr}\",\"store\":{},\"taxii\":\"http://{addr}/taxii2/\"}}",
-            serde_json::Value::from(location.to_string())
+            "{{\"event\":\"listening\",\"address\":\"{addr}\",\"store\":{},\"tls\":{},\"taxii\":\"{scheme}://{addr}/taxii2/\"}}",
+            serde_json::Value::from(location.to_string()),
+            scheme == "https"
         );
     })
     .with_context(|| format!("serve {}", a.listen))?;
