@@ -181,7 +181,19 @@ struct MultiStr {
     eq: rustc_hash::FxHashSet<Box<[u8]>>,
     pre: Vec<(usize, rustc_hash::FxHashSet<Box<[u8]>>)>,
     suf: Vec<(usize, rustc_hash::FxHashSet<Box<[u8]>>)>,
+    /// With many prefix (suffix) lengths, one anchored automaton over the prefixes (the
+    /// reversed suffixes) replaces a hash lookup per length.
+    pre_ac: Option<aho_corasick::AhoCorasick>,
+    suf_ac: Option<aho_corasick::AhoCorasick>,
     ac: Option<aho_corasick::AhoCorasick>,
+}
+
+/// Values up to this long are reversed on the stack for the suffix automaton.
+const REV_MAX: usize = 256;
+
+fn anchored_hit(a: &aho_corasick::AhoCorasick, v: &[u8]) -> bool {
+    let input = aho_corasick::Input::new(v).anchored(aho_corasick::Anchored::Yes);
+    matches!(a.try_find(input), Ok(Some(_)))
 }
 
 impl MultiStr {
@@ -189,18 +201,54 @@ impl MultiStr {
         if self.eq.contains(v) {
             return true;
         }
-        for (n, set) in &self.pre {
-            if v.len() >= *n && set.contains(&v[..*n]) {
-                return true;
+        match &self.pre_ac {
+            Some(a) => {
+                if anchored_hit(a, v) {
+                    return true;
+                }
+            }
+            None => {
+                for (n, set) in &self.pre {
+                    if v.len() >= *n && set.contains(&v[..*n]) {
+                        return true;
+                    }
+                }
             }
         }
-        for (n, set) in &self.suf {
-            if v.len() >= *n && set.contains(&v[v.len() - n..]) {
-                return true;
+        match &self.suf_ac {
+            Some(a) if v.len() <= REV_MAX => {
+                let mut buf = [0u8; REV_MAX];
+                let r = &mut buf[..v.len()];
+                r.copy_from_slice(v);
+                r.reverse();
+                if anchored_hit(a, r) {
+                    return true;
+                }
+            }
+            _ => {
+                for (n, set) in &self.suf {
+                    if v.len() >= *n && set.contains(&v[v.len() - n..]) {
+                        return true;
+                    }
+                }
             }
         }
         self.ac.as_ref().is_some_and(|a| a.is_match(v))
     }
+}
+
+/// An anchored automaton over `needles` when they have more than a few lengths.
+fn anchored_ac(needles: &[Vec<u8>]) -> Option<aho_corasick::AhoCorasick> {
+    let mut lens: Vec<usize> = needles.iter().map(Vec::len).collect();
+    lens.sort_unstable();
+    lens.dedup();
+    if lens.len() <= 3 {
+        return None;
+    }
+    aho_corasick::AhoCorasick::builder()
+        .start_kind(aho_corasick::StartKind::Anchored)
+        .build(needles)
+        .ok()
 }
 
 fn by_len(v: Vec<String>) -> Vec<(usize, rustc_hash::FxHashSet<Box<[u8]>>)> {
@@ -249,7 +297,19 @@ fn index_values(ms: Vec<M>) -> (Option<Box<MultiStr>>, Vec<M>) {
     } else {
         aho_corasick::AhoCorasick::new(&con).ok()
     };
+    let pre_ac = anchored_ac(
+        &pre.iter()
+            .map(|x| x.as_bytes().to_vec())
+            .collect::<Vec<_>>(),
+    );
+    let suf_ac = anchored_ac(
+        &suf.iter()
+            .map(|x| x.bytes().rev().collect::<Vec<u8>>())
+            .collect::<Vec<_>>(),
+    );
     let multi = MultiStr {
+        pre_ac,
+        suf_ac,
         eq: eq
             .into_iter()
             .map(|s| s.into_bytes().into_boxed_slice())
@@ -334,11 +394,20 @@ impl Group {
 
     /// Engine rule indices whose rules match the record, in rule order.
     pub fn eval(&self, rec: &Rec, out: &mut Vec<usize>) {
-        let mut memo: Vec<Option<bool>> = Vec::new();
+        // Search results, memoized per rule (on the stack for all but huge rules).
+        let mut small = [None; 64];
+        let mut big: Vec<Option<bool>> = Vec::new();
         for r in &self.rules {
-            memo.clear();
-            memo.resize(r.searches.len(), None);
-            if r.conds.iter().any(|c| cond(c, &r.searches, rec, &mut memo)) {
+            let n = r.searches.len();
+            let memo: &mut [Option<bool>] = if n <= small.len() {
+                small[..n].fill(None);
+                &mut small[..n]
+            } else {
+                big.clear();
+                big.resize(n, None);
+                &mut big
+            };
+            if r.conds.iter().any(|c| cond(c, &r.searches, rec, memo)) {
                 out.push(r.rule);
             }
         }
@@ -698,5 +767,66 @@ mod tests {
         assert!(glob(&low, "abyc"));
         assert!(!glob(&low, "abc"));
         assert!(glob(&[Part::Many, Part::Lit("é".into()), Part::One], "xéz"));
+    }
+
+    /// Long prefix/suffix lists of many lengths go through the anchored automata; they
+    /// must agree with a plain starts_with/ends_with, case-insensitively, also for values
+    /// longer than the reversal buffer.
+    #[test]
+    fn indexed_prefix_and_suffix_lists() {
+        let sufs = [
+            ".evil",
+            "pool.example",
+            "x.org",
+            "mining.example.net",
+            "a.b.c.d.io",
+            "q",
+        ];
+        let pres = ["get /", "post /api", "x", "abcdefgh", "longer prefix!"];
+        let mut yaml = String::from(
+            "title: t\nlogsource: {product: zeek, service: dns}\ndetection:\n  s1:\n    query|endswith:\n",
+        );
+        for x in sufs {
+            yaml.push_str(&format!("      - '{x}'\n"));
+        }
+        yaml.push_str("  s2:\n    query|startswith:\n");
+        for x in pres {
+            yaml.push_str(&format!("      - '{x}'\n"));
+        }
+        yaml.push_str("  condition: s1 or s2\n");
+        let rule = crate::sigma::parse(&yaml).unwrap();
+        let rules = vec![LoadedRule {
+            rule,
+            file: "t".into(),
+        }];
+        let g = build_group(&rules, &[], &Source::new("zeek", "dns"));
+        let q = g.slot(b"query").unwrap();
+        let long = "z".repeat(REV_MAX + 10);
+        let mut values: Vec<String> = vec![
+            "a.EVIL".into(),
+            "evil".into(),
+            "POOL.example".into(),
+            "ool.example".into(),
+            "yyq".into(),
+            "Get /x".into(),
+            "get".into(),
+            "abcdefg".into(),
+            "abcdefghij".into(),
+            format!("{long}.evil"),
+            format!("{long}.evi"),
+            format!("x{long}"),
+            String::new(),
+        ];
+        values.push("mining.example.netX".into());
+        for v in values {
+            let mut rec = Rec::default();
+            rec.reset(g.fields.len());
+            rec.push(q, &v);
+            let mut out = Vec::new();
+            g.eval(&rec, &mut out);
+            let l = v.to_ascii_lowercase();
+            let want = sufs.iter().any(|s| l.ends_with(s)) || pres.iter().any(|p| l.starts_with(p));
+            assert_eq!(!out.is_empty(), want, "{v:?}");
+        }
     }
 }

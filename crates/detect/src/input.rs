@@ -376,6 +376,7 @@ impl Ctx<'_> {
                 // The last `_path` seen: (path, source, group, index in out.sources).
                 let mut last: Option<(Vec<u8>, Source, Option<&Group>, usize)> = None;
                 let mut scratch = json::Scratch::default();
+                let no_rules = Group::default();
                 for (line, off, l) in b.lines() {
                     if l.iter().all(u8::is_ascii_whitespace) {
                         continue;
@@ -403,7 +404,7 @@ impl Ctx<'_> {
                     };
                     let Some(g) = g else {
                         // Still check the syntax: a bad record is reported.
-                        if let Err(e) = json::read(l, &Group::default(), &mut rec) {
+                        if let Err(e) = json::read_with(l, &no_rules, &mut rec, &mut scratch) {
                             out.error(line, off, e);
                         }
                         continue;

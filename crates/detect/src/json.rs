@@ -11,9 +11,48 @@ pub struct J<'a> {
     i: usize,
     /// Scratch for unescaped strings.
     buf: String,
+    /// Key slots by key ordinal, from the previous record of the same group: records of
+    /// one log share their key order, so a byte comparison replaces a hash lookup.
+    keys: Vec<(Key, Option<u16>)>,
+    /// The next key ordinal.
+    k: usize,
 }
 
 type R<T> = Result<T, String>;
+
+/// A key as the slot cache compares it: length and first 16 bytes inline (exact for
+/// short keys, the common case), the whole key for longer ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Key {
+    len: usize,
+    head: [u64; 2],
+    long: Vec<u8>,
+}
+
+impl Key {
+    fn head(k: &[u8]) -> [u64; 2] {
+        let mut b = [0u8; 16];
+        let n = k.len().min(16);
+        b[..n].copy_from_slice(&k[..n]);
+        [
+            u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+            u64::from_le_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]]),
+        ]
+    }
+
+    fn is(&self, k: &[u8]) -> bool {
+        self.len == k.len() && self.head == Key::head(k) && (k.len() <= 16 || self.long == k)
+    }
+
+    fn set(&mut self, k: &[u8]) {
+        self.len = k.len();
+        self.head = Key::head(k);
+        self.long.clear();
+        if k.len() > 16 {
+            self.long.extend_from_slice(k);
+        }
+    }
+}
 
 impl<'a> J<'a> {
     pub fn new(b: &'a [u8]) -> J<'a> {
@@ -21,6 +60,8 @@ impl<'a> J<'a> {
             b,
             i: 0,
             buf: String::new(),
+            keys: Vec::new(),
+            k: 0,
         }
     }
 
@@ -40,6 +81,29 @@ impl<'a> J<'a> {
         let start = self.i + 1;
         let mut j = start;
         let mut esc = false;
+        // Most strings are short: eight bytes at a time beats setting up a vector search.
+        const LO: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        let lim = (start + 64).min(self.b.len());
+        while j + 8 <= lim {
+            let Ok(word) = <[u8; 8]>::try_from(&self.b[j..j + 8]) else {
+                break;
+            };
+            let w = u64::from_le_bytes(word);
+            let q = w ^ (LO * b'"' as u64);
+            let e = w ^ (LO * b'\\' as u64);
+            // The lowest set bit marks the first quote or backslash exactly.
+            let m = (q.wrapping_sub(LO) & !q & HI) | (e.wrapping_sub(LO) & !e & HI);
+            if m != 0 {
+                j += (m.trailing_zeros() / 8) as usize;
+                if self.b[j] == b'"' {
+                    self.i = j + 1;
+                    return Ok((start, j, false));
+                }
+                break;
+            }
+            j += 8;
+        }
         loop {
             match memchr::memchr2(b'"', b'\\', &self.b[j..]) {
                 None => {
@@ -275,7 +339,23 @@ impl<'a> J<'a> {
             }
             self.i += 1;
             self.ws();
-            let slot = g.slot(prefix);
+            let slot = match self.keys.get_mut(self.k) {
+                Some((k, s)) if k.is(prefix) => *s,
+                Some(e) => {
+                    let s = g.slot(prefix);
+                    e.0.set(prefix);
+                    e.1 = s;
+                    s
+                }
+                None => {
+                    let s = g.slot(prefix);
+                    let mut k = Key::default();
+                    k.set(prefix);
+                    self.keys.push((k, s));
+                    s
+                }
+            };
+            self.k += 1;
             match self.b.get(self.i) {
                 None => return self.err("expected a value"),
                 Some(b'"') => {
@@ -309,7 +389,7 @@ impl<'a> J<'a> {
                         if let Some(sl) = slot {
                             rec.push_null(sl);
                         }
-                    } else {
+                    } else if slot.is_some() || full {
                         // Validated ASCII.
                         let text = std::str::from_utf8(t).unwrap_or_default();
                         if let Some(sl) = slot {
@@ -394,11 +474,19 @@ impl<'a> J<'a> {
 
 /// The `_path` of a Zeek JSON record (a quick look, before the group is known).
 pub fn zeek_path(line: &[u8]) -> Option<&[u8]> {
-    let i = memchr::memmem::find(line, b"\"_path\"")? + 7;
-    let rest = &line[i..];
-    let q = rest.iter().position(|&c| c != b' ' && c != b':')?;
-    let rest = &rest[q..];
-    let rest = rest.strip_prefix(b"\"")?;
+    // Zeek writes `_path` first; look there before searching the line.
+    let rest = match line.strip_prefix(b"{\"_path\":\"") {
+        Some(r) => r,
+        None => {
+            static F: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+                std::sync::OnceLock::new();
+            let f = F.get_or_init(|| memchr::memmem::Finder::new(b"\"_path\""));
+            let i = f.find(line)? + 7;
+            let rest = &line[i..];
+            let q = rest.iter().position(|&c| c != b' ' && c != b':')?;
+            rest[q..].strip_prefix(b"\"")?
+        }
+    };
     let e = memchr::memchr(b'"', rest)?;
     Some(&rest[..e])
 }
@@ -413,6 +501,8 @@ pub fn read(line: &[u8], g: &Group, rec: &mut Rec) -> Result<(), String> {
 pub struct Scratch {
     prefix: Vec<u8>,
     buf: String,
+    /// Key caches per group (by address), most recently used last.
+    keys: Vec<(usize, Vec<(Key, Option<u16>)>)>,
 }
 
 /// [`read`] with reused buffers.
@@ -423,22 +513,65 @@ pub fn read_with(
     scratch: &mut Scratch,
 ) -> Result<(), String> {
     rec.reset(g.fields.len());
+    let gid = g as *const Group as usize;
+    let cache = match scratch.keys.iter().rposition(|(id, _)| *id == gid) {
+        Some(p) => std::mem::take(&mut scratch.keys[p].1),
+        None => {
+            if scratch.keys.len() >= 16 {
+                scratch.keys.remove(0);
+            }
+            scratch.keys.push((gid, Vec::new()));
+            Vec::new()
+        }
+    };
     let mut j = J {
         b: line,
         i: 0,
         buf: std::mem::take(&mut scratch.buf),
+        keys: cache,
+        k: 0,
     };
     scratch.prefix.clear();
     let r = j
         .object(g, rec, g.fulltext, &mut scratch.prefix, 0)
         .and_then(|_| j.end());
     scratch.buf = std::mem::take(&mut j.buf);
+    if let Some(e) = scratch.keys.iter_mut().rev().find(|(id, _)| *id == gid) {
+        e.1 = std::mem::take(&mut j.keys);
+    }
     r
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Strings of every length up to 150 with a quote escape at every position: the
+    /// eight-bytes-at-a-time skip and the vector search agree with a plain reading.
+    #[test]
+    fn strings_of_every_length_and_escape_position() {
+        let mut g = Group::default();
+        let a = g.want("a");
+        let mut rec = Rec::default();
+        for n in 0..150 {
+            let plain: String = (0..n).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+            for esc in std::iter::once(None).chain((0..=n).map(Some)) {
+                let (raw, want) = match esc {
+                    None => (plain.clone(), plain.clone()),
+                    Some(p) => (
+                        format!("{}\\\"{}", &plain[..p], &plain[p..]),
+                        format!("{}\"{}", &plain[..p], &plain[p..]),
+                    ),
+                };
+                // The wanted key, and an unwanted key before it (skipped, not read).
+                let line = format!("{{\"skip\":\"{raw}\",\"a\":\"{raw}\",\"n\":1}}");
+                read(line.as_bytes(), &g, &mut rec).unwrap_or_else(|e| panic!("{line}: {e}"));
+                assert_eq!(rec.first(a), Some(want.as_str()), "{line}");
+                let cut = format!("{{\"a\":\"{raw}");
+                assert!(read(cut.as_bytes(), &g, &mut rec).is_err(), "{cut}");
+            }
+        }
+    }
 
     #[test]
     fn reads_wanted_fields_flattened_and_rejects_bad_json() {
