@@ -13,12 +13,15 @@ pub struct J<'a> {
     buf: String,
     /// Key slots by key ordinal, from the previous record of the same group: records of
     /// one log share their key order, so a byte comparison replaces a hash lookup.
-    keys: Vec<(Key, Option<u16>)>,
+    keys: KeyCache,
     /// The next key ordinal.
     k: usize,
 }
 
 type R<T> = Result<T, String>;
+
+/// Key slots by key ordinal.
+type KeyCache = Vec<(Key, Option<u16>)>;
 
 /// A key as the slot cache compares it: length and first 16 bytes inline (exact for
 /// short keys, the common case), the whole key for longer ones.
@@ -502,7 +505,7 @@ pub struct Scratch {
     prefix: Vec<u8>,
     buf: String,
     /// Key caches per group (by address), most recently used last.
-    keys: Vec<(usize, Vec<(Key, Option<u16>)>)>,
+    keys: Vec<(usize, KeyCache)>,
 }
 
 /// [`read`] with reused buffers.
