@@ -69,6 +69,13 @@ impl Command {
     }
 }
 
+/// jemalloc (as ruff uses on Linux): the server's pages allocate many short-lived strings
+/// and one large body each, and glibc's malloc spent a quarter of the server's CPU on
+/// them (BENCHMARKS.md, TAXII server).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let format = cli.global.format;
