@@ -12,6 +12,46 @@ pub type Input = (PathBuf, String);
 /// A directory entry that could not be read: the path (or the directory) and why.
 pub type WalkError = (String, String);
 
+/// The input arguments `hunt` and `detect` share (flattened into their own).
+#[derive(clap::Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Files or directories to read ("-" reads stdin)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// In directories, only files whose path matches this glob (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// In directories, skip files whose path matches this glob (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Year for timestamps without one (RFC 3164 syslog); default: the current year
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Longest line accepted; a longer one stops that input with an error
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub max_line_bytes: usize,
+    /// Write the JSON summary here (useful with --format jsonl)
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+}
+
+impl InputArgs {
+    /// The inputs named, walked with the include/exclude globs.
+    pub fn collect(&self) -> Result<(Vec<Input>, Vec<WalkError>)> {
+        let filter = Filter::new(&self.include, &self.exclude)?;
+        Ok(collect(&self.paths, &filter))
+    }
+
+    /// `--year`, else the current year.
+    pub fn year(&self) -> i32 {
+        self.year.unwrap_or_else(|| {
+            stormwatch_model::Timestamp::now().to_string()[..4]
+                .parse()
+                .unwrap_or(2026)
+        })
+    }
+}
+
 /// Globs for files found inside directories (files named directly always count).
 #[derive(Default)]
 pub struct Filter {

@@ -615,3 +615,36 @@ level: low
     assert_eq!(burst[0]["correlation"]["count"], 2);
     assert_eq!(burst[0]["line"], 5);
 }
+
+/// detect walks directories with the same --include/--exclude globs as hunt.
+#[test]
+fn include_and_exclude_globs_choose_files_in_directories() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = cmd(tmp.path())
+        .args([
+            "detect",
+            "--format",
+            "jsonl",
+            "--include",
+            "*.log",
+            "--exclude",
+            "**/conn*",
+        ])
+        .arg(data(""))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let files: std::collections::BTreeSet<String> = jsonl(&out.stdout)
+        .iter()
+        .map(|r| {
+            let f = r["file"].as_str().unwrap();
+            f.rsplit('/').next().unwrap().to_owned()
+        })
+        .collect();
+    let want: std::collections::BTreeSet<String> =
+        ["device-positives.log", "webui-then-priv15.log"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+    assert_eq!(files, want);
+}

@@ -23,9 +23,8 @@ use stormwatch_report::Format;
 /// failed (the rest still ran and was reported) or on a usage error.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Files or directories to scan ("-" reads stdin)
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: crate::inputs::InputArgs,
     /// Directory (or file) of Sigma rules, searched recursively for .yml/.yaml (repeatable)
     #[arg(long, value_name = "DIR")]
     pub rules: Vec<PathBuf>,
@@ -35,21 +34,12 @@ pub struct Args {
     /// Logsource of inputs whose format does not say (PRODUCT[/SERVICE], e.g. linux/sshd)
     #[arg(long, value_name = "P[/S]")]
     pub logsource: Option<String>,
-    /// Site file (TOML: aaa_servers, management_subnets, tunnel_peers, ssh_ports)
+    /// Site file (TOML: aaa_servers, management_subnets, tunnel_peers, ssh_ports, [placeholders])
     #[arg(long, value_name = "FILE")]
     pub site: Option<PathBuf>,
-    /// Year for timestamps without one (RFC 3164 syslog); default: the current year
-    #[arg(long)]
-    pub year: Option<i32>,
-    /// Longest line accepted; a longer one stops that input with an error
-    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
-    pub max_line_bytes: usize,
     /// Record a STIX sighting per rule that fired, linked to an indicator (pattern_type sigma)
     #[arg(long)]
     pub record: bool,
-    /// Write the JSON summary here (useful with --format jsonl)
-    #[arg(long, value_name = "FILE")]
-    pub summary: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -75,12 +65,6 @@ struct InputInfo<'a> {
     report: &'a InputReport,
     records: u64,
     sources: BTreeMap<String, u64>,
-}
-
-fn year_now() -> i32 {
-    stormwatch_model::Timestamp::now().to_string()[..4]
-        .parse()
-        .unwrap_or(2026)
 }
 
 pub fn run(g: &Global, a: &Args) -> Result<Exit> {
@@ -136,13 +120,13 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     ));
     let opts = stormwatch_detect::Options {
         logsource,
-        year: a.year.unwrap_or_else(year_now),
-        max_line: a.max_line_bytes,
+        year: a.input.year(),
+        max_line: a.input.max_line_bytes,
         ..Default::default()
     };
 
     let mut errors = Vec::new();
-    let (files, walk_errors) = crate::inputs::collect(&a.paths, &Default::default());
+    let (files, walk_errors) = a.input.collect()?;
     errors.extend(walk_errors.into_iter().map(|(file, error)| DetectError {
         file,
         line: None,
@@ -355,7 +339,7 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     }
     out.flush()?;
     if fmt != Format::Json {
-        if let Some(p) = &a.summary {
+        if let Some(p) = &a.input.summary {
             let doc = json!({"summary": summary, "rules_skipped": skipped, "errors": errors, "warnings": warnings, "inputs": input_info});
             std::fs::write(p, serde_json::to_vec_pretty(&doc)?)
                 .with_context(|| format!("--summary {}", p.display()))?;

@@ -19,9 +19,8 @@ use stormwatch_report::Format;
 /// matches, 2 when any input failed (the rest is swept and reported first).
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Files or directories to sweep ("-" reads stdin)
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: crate::inputs::InputArgs,
     /// Indicator file (repeatable)
     #[arg(long, value_name = "FILE")]
     pub iocs: Vec<PathBuf>,
@@ -31,18 +30,6 @@ pub struct Args {
     /// Report a match only when the record's time is inside the indicator's valid_from/valid_until
     #[arg(long)]
     pub respect_validity: bool,
-    /// In directories, only files whose path matches this glob (repeatable)
-    #[arg(long, value_name = "GLOB")]
-    pub include: Vec<String>,
-    /// In directories, skip files whose path matches this glob (repeatable)
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Year for timestamps without one (RFC 3164 syslog); default: the current year
-    #[arg(long)]
-    pub year: Option<i32>,
-    /// Longest line accepted; a longer one stops the sweep of that input with an error
-    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
-    pub max_line_bytes: usize,
     /// Record a STIX sighting per matched indicator in the store (count, first/last seen)
     #[arg(long)]
     pub record: bool,
@@ -50,15 +37,6 @@ pub struct Args {
     /// caps the speed of a single big file at about 1.2 GB/s); `sha256` is then null
     #[arg(long)]
     pub no_hash: bool,
-    /// Write the JSON summary here (useful with --format jsonl)
-    #[arg(long, value_name = "FILE")]
-    pub summary: Option<PathBuf>,
-}
-
-fn year_now() -> i32 {
-    stormwatch_model::Timestamp::now().to_string()[..4]
-        .parse()
-        .unwrap_or(2026)
 }
 
 pub fn run(g: &Global, a: &Args) -> Result<Exit> {
@@ -69,12 +47,11 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     crate::indicators::add_allow_lists(&mut set, &a.allow)?;
     let opts = sweep::Options {
         respect_validity: a.respect_validity,
-        year: a.year.unwrap_or_else(year_now),
-        max_line: a.max_line_bytes,
+        year: a.input.year(),
+        max_line: a.input.max_line_bytes,
         ..Default::default()
     };
-    let filter = crate::inputs::Filter::new(&a.include, &a.exclude)?;
-    let (files, walk_errors) = crate::inputs::collect(&a.paths, &filter);
+    let (files, walk_errors) = a.input.collect()?;
     let mut errors: Vec<HuntError> = walk_errors
         .into_iter()
         .map(|(file, error)| HuntError {
@@ -249,7 +226,7 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     out.flush()?;
     if fmt != Format::Json {
         let doc = serde_json::json!({"summary": summary, "inputs": inputs, "errors": errors, "unsweepable": built_unsweepable, "indicators": info, "caveat": CAVEAT});
-        if let Some(p) = &a.summary {
+        if let Some(p) = &a.input.summary {
             std::fs::write(p, serde_json::to_vec_pretty(&doc)?)
                 .with_context(|| format!("--summary {}", p.display()))?;
         }
