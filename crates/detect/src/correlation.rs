@@ -295,7 +295,7 @@ fn count(c: &Correlation, key: &[Option<String>], evs: &[Event], hits: &mut Vec<
     let mut i = 0;
     while i < evs.len() {
         let t = evs[i].time;
-        while evs[start].time < t - c.timespan {
+        while evs[start].time < t.saturating_sub(c.timespan) {
             start += 1;
         }
         let window = &evs[start..=i];
@@ -339,13 +339,13 @@ fn temporal(
             .iter()
             .flatten()
             .copied()
-            .filter(|&j| evs[j].time >= t - c.timespan)
+            .filter(|&j| evs[j].time >= t.saturating_sub(c.timespan))
             .collect();
         inside.sort_unstable();
         inside.dedup();
         let fired = last
             .iter()
-            .filter(|x| x.is_some_and(|j| evs[j].time >= t - c.timespan))
+            .filter(|x| x.is_some_and(|j| evs[j].time >= t.saturating_sub(c.timespan)))
             .count() as u64;
         if c.holds(fired) {
             hits.push(Hit {
@@ -381,7 +381,7 @@ fn ordered(
             let Some(prev) = chain[k - 1].clone() else {
                 continue;
             };
-            if evs[prev[0]].time < t - c.timespan {
+            if evs[prev[0]].time < t.saturating_sub(c.timespan) {
                 continue;
             }
             let mut next = prev;
@@ -428,6 +428,8 @@ mod tests {
         assert_eq!(timespan("0m"), None);
         assert_eq!(timespan("5x"), None);
         assert_eq!(timespan("m"), None);
+        assert_eq!(timespan("9223372036854775807s"), Some(i64::MAX));
+        assert_eq!(timespan("9223372036854775807m"), None);
     }
 
     #[test]
@@ -446,6 +448,41 @@ mod tests {
         assert_eq!(h.len(), 1);
         assert_eq!(h[0].events, vec![3, 5]);
         assert_eq!(h[0].key, vec![Some("r1".into())]);
+    }
+
+    /// A huge timespan and extreme times neither overflow nor panic.
+    #[test]
+    fn extreme_times_and_spans() {
+        let c = corr("title: t\ncorrelation:\n  type: temporal_ordered\n  rules: [a, b]\n  timespan: 9223372036854775807s\n");
+        // i64::MAX - i64::MIN is longer than any span: no hit, and no overflow.
+        let h = run(
+            &c,
+            &[0, 1],
+            vec![ev(0, i64::MIN, "r", 0), ev(1, i64::MAX, "r", 1)],
+        );
+        assert!(h.is_empty());
+        let h = run(&c, &[0, 1], vec![ev(0, 0, "r", 0), ev(1, i64::MAX, "r", 1)]);
+        assert_eq!(h.len(), 1);
+        let c = corr("title: t\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 9223372036854775807s\n  condition: {gte: 2}\n");
+        assert!(run(
+            &c,
+            &[0],
+            vec![ev(0, i64::MIN, "r", 0), ev(0, i64::MAX, "r", 1)]
+        )
+        .is_empty());
+        assert_eq!(
+            run(
+                &c,
+                &[0],
+                vec![ev(0, -5, "r", 0), ev(0, i64::MAX - 10, "r", 1)]
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            run(&c, &[0], vec![ev(0, 5, "r", 0), ev(0, i64::MAX, "r", 1)]).len(),
+            1
+        );
     }
 
     #[test]
