@@ -11,7 +11,7 @@
 #
 # Knobs: DURATION=60 (seconds per wrk run), CONNS=64, THREADS=2, SKIP_BUILD=1,
 # PG_URL (admin URL; default postgres://postgres@127.0.0.1:5432/postgres; PG=0 skips),
-# MEDALLION=0 skips medallion.
+# MEDALLION=0 skips medallion, SERVE_ARGS (extra `serve` flags, e.g. "--threads 1").
 set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -50,7 +50,7 @@ setup() {
 # serve NAME PORT STORE_FLAGS...: starts the server, waits for it
 serve() {
     local name=$1 port=$2; shift 2
-    "$BIN" "$@" serve --quiet --listen "127.0.0.1:$port" --rate-limit 0 2>"$WORK/$name.log" &
+    "$BIN" "$@" serve --quiet --listen "127.0.0.1:$port" --rate-limit 0 ${SERVE_ARGS:-} 2>"$WORK/$name.log" &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return 0; sleep 0.1; done
