@@ -44,7 +44,7 @@ read -r p_m p_sd < <(hf "$PY -c 'import csv,sys,datetime; [datetime.datetime.fro
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 cat <<MD
-### Attribution ($(date -u +%F), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average ${LOAD_BEFORE} before, ${LOAD_AFTER} after: other engineers' builds share the CPU)
+### Attribution ($(date -u +%F), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average ${LOAD_BEFORE} before, ${LOAD_AFTER} after)
 
 Overlap ranking on ATT&CK 18.1 + the built-in pack (\`crates/attribution/examples/rank_bench.rs\`):
 

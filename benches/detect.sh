@@ -78,7 +78,7 @@ if [[ "${PYSIGMA:-1}" == 1 && -x "$PY" ]]; then
 fi
 
 cat <<MD
-### Detect ($(date -u +%F), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average at start: $load, other engineers' builds share the CPU)
+### Detect ($(date -u +%F), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average at start: $load)
 
 Input: ${BYTES} bytes (${LINES} records) of Zeek JSON: the 32 zed-sample-data logs decompressed and repeated ${copies} times, page-cached. Best of ${RUNS} for Stormwatch.
 

@@ -136,7 +136,7 @@ if [[ "${MEDALLION:-1}" != 0 ]]; then
 fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
-echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem/ {print $2}') GiB; load average before $LOAD_BEFORE, after $LOAD_AFTER (other engineers' builds share the CPU); wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}') on the same machine, $THREADS threads, $CONNS connections, ${DURATION} s per Stormwatch run."
+echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem/ {print $2}') GiB; load average before $LOAD_BEFORE, after $LOAD_AFTER; wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}') on the same machine, $THREADS threads, $CONNS connections, ${DURATION} s per Stormwatch run."
 echo
 echo "| server | one walk of \`next\` | pages/s | p50 | p99 | errors | server RSS start → end |"
 echo "|---|---|---|---|---|---|---|"
