@@ -362,6 +362,10 @@ pub struct Group {
     rules: Vec<CRule>,
     /// Flow heuristics' slots and the engine index of the first flow rule.
     pub(crate) flow: Option<(crate::flow::Slots, usize)>,
+    /// Regex compile errors of the rule being compiled (moved to `rejected`).
+    pub(crate) regex_errors: Vec<String>,
+    /// Rules left out of the group, with why (a regex the engine could not compile).
+    pub(crate) rejected: Vec<(usize, String)>,
     /// Rules feeding correlations: the slots of the fields to capture (see
     /// `Detector` captures).
     pub(crate) captures: rustc_hash::FxHashMap<usize, Vec<Option<u16>>>,
@@ -637,6 +641,11 @@ pub fn build_group(rules: &[LoadedRule], maps: &[Mapping], src: &Source) -> Grou
         }
         slots.sort_unstable();
         slots.dedup();
+        if !g.regex_errors.is_empty() {
+            let why = std::mem::take(&mut g.regex_errors).join("; ");
+            g.rejected.push((ri, why));
+            continue;
+        }
         g.rules.push(CRule {
             rule: ri,
             searches,
@@ -680,6 +689,7 @@ fn compile_search(
                     if slots.is_none() {
                         g.fulltext = true;
                     }
+                    let mut bad: Vec<String> = Vec::new();
                     let check = match &it.check {
                         Check::Exists(b) => CCheck::Exists(*b),
                         Check::Null => CCheck::Null,
@@ -704,11 +714,18 @@ fn compile_search(
                                         },
                                         cased: *cased,
                                     },
-                                    // Checked when the rule was parsed.
-                                    Value::Re(r) => M::Re(
-                                        Regex::new(r)
-                                            .unwrap_or_else(|_| Regex::new("$^").expect("regex")),
-                                    ),
+                                    // The syntax was checked when the rule was parsed;
+                                    // compiling can still fail (size limits): the rule
+                                    // is then rejected (see `Group::rejected`).
+                                    Value::Re(r) => M::Re(match Regex::new(r) {
+                                        Ok(x) => x,
+                                        Err(e) => {
+                                            bad.push(format!(
+                                                "regular expression {r:?} cannot be compiled: {e}"
+                                            ));
+                                            Regex::new("$^").expect("regex")
+                                        }
+                                    }),
                                     Value::Cidr(c) => {
                                         M::Cidr(Net::parse(c).unwrap_or(
                                             Net::parse("255.255.255.255/32").expect("net"),
@@ -748,6 +765,7 @@ fn compile_search(
                         },
                         c => c,
                     };
+                    g.regex_errors.extend(bad);
                     CItem { slots, check }
                 })
                 .collect(),

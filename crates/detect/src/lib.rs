@@ -303,8 +303,10 @@ impl Detector {
         }
         let mut groups = FxHashMap::default();
         let mut flow_slots = FxHashMap::default();
+        let mut rejected: Vec<(usize, String)> = Vec::new();
         for s in sources {
             let mut g = engine::build_group(&rules[..flow_base], &maps, &s);
+            rejected.append(&mut g.rejected);
             let want: Vec<usize> = g
                 .rule_indices()
                 .filter(|&r| !captures[r].is_empty())
@@ -326,6 +328,15 @@ impl Detector {
                 continue;
             }
             groups.insert(s, g);
+        }
+        // Rules a group could not compile (a regex over the size limit) are listed.
+        rejected.sort();
+        rejected.dedup_by_key(|(r, _)| *r);
+        for (r, why) in rejected {
+            skipped.push(Skipped {
+                file: rules[r].file.clone(),
+                reason: why,
+            });
         }
         let n = rules.len();
         let mut quiet = quiet;
@@ -581,5 +592,27 @@ mod tests {
         let det = Detector::new(set, None, &[]);
         assert!(det.skipped.is_empty(), "{:?}", det.skipped);
         assert_eq!(det.correlations.len(), 1);
+    }
+
+    /// A regex whose syntax is fine but which the engine cannot compile (over the size
+    /// limit) rejects its rule with the reason instead of never matching.
+    #[test]
+    fn regex_over_the_size_limit_is_a_skipped_rule() {
+        let big = "title: big\nid: r1\nlogsource: {product: zeek, service: dns}\ndetection:\n  s:\n    query|re: '(\\w{100}){100}'\n  condition: s\n";
+        let ok = "title: ok\nid: r2\nlogsource: {product: zeek, service: dns}\ndetection:\n  s:\n    query|re: 'a+b'\n  condition: s\n";
+        let mut set = RuleSet::default();
+        set.add("big.yml".into(), big, &Placeholders::new());
+        set.add("ok.yml".into(), ok, &Placeholders::new());
+        assert_eq!(set.rules.len(), 2, "{:?}", set.skipped);
+        let det = Detector::new(set, None, &[]);
+        assert_eq!(det.skipped.len(), 1, "{:?}", det.skipped);
+        assert_eq!(det.skipped[0].file, "big.yml");
+        assert!(
+            det.skipped[0].reason.contains("cannot be compiled"),
+            "{}",
+            det.skipped[0].reason
+        );
+        let dns = det.group(&Source::new("zeek", "dns")).expect("group");
+        assert_eq!(dns.rule_indices().collect::<Vec<_>>(), vec![1]);
     }
 }
