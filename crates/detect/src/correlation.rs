@@ -26,6 +26,18 @@ pub enum Kind {
     TemporalOrdered,
 }
 
+impl Kind {
+    /// The Sigma `type` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::EventCount => "event_count",
+            Kind::ValueCount(_) => "value_count",
+            Kind::Temporal => "temporal",
+            Kind::TemporalOrdered => "temporal_ordered",
+        }
+    }
+}
+
 /// A count comparison; every one given must hold (`gte: 3` and `lte: 10` is a range).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Op {

@@ -20,6 +20,16 @@ pub struct J<'a> {
 
 type R<T> = Result<T, String>;
 
+/// A value read: into its slot (when a rule reads the key) and the keyword full text.
+fn emit(rec: &mut Rec, slot: Option<u16>, full: bool, text: &str) {
+    if let Some(s) = slot {
+        rec.push(s, text);
+    }
+    if full {
+        rec.push_full(text);
+    }
+}
+
 /// Key slots by key ordinal.
 type KeyCache = Vec<(Key, Option<u16>)>;
 
@@ -364,12 +374,7 @@ impl<'a> J<'a> {
                 Some(b'"') => {
                     if slot.is_some() || full {
                         self.string_value()?;
-                        if let Some(s) = slot {
-                            rec.push(s, &self.buf);
-                        }
-                        if full {
-                            rec.push_full(&self.buf);
-                        }
+                        emit(rec, slot, full, &self.buf);
                     } else {
                         self.skip_string()?;
                     }
@@ -394,13 +399,7 @@ impl<'a> J<'a> {
                         }
                     } else if slot.is_some() || full {
                         // Validated ASCII.
-                        let text = std::str::from_utf8(t).unwrap_or_default();
-                        if let Some(sl) = slot {
-                            rec.push(sl, text);
-                        }
-                        if full {
-                            rec.push_full(text);
-                        }
+                        emit(rec, slot, full, std::str::from_utf8(t).unwrap_or_default());
                     }
                 }
             }
@@ -432,24 +431,14 @@ impl<'a> J<'a> {
             match self.b.get(self.i) {
                 Some(b'"') => {
                     self.string_value()?;
-                    if let Some(s) = slot {
-                        rec.push(s, &self.buf);
-                    }
-                    if full {
-                        rec.push_full(&self.buf);
-                    }
+                    emit(rec, slot, full, &self.buf);
                 }
                 Some(b'{') | Some(b'[') => self.skip_value(depth + 1)?,
                 _ => {
                     let (s, e) = self.scalar()?;
                     let text = std::str::from_utf8(&self.b[s..e]).unwrap_or_default();
                     if text != "null" {
-                        if let Some(sl) = slot {
-                            rec.push(sl, text);
-                        }
-                        if full {
-                            rec.push_full(text);
-                        }
+                        emit(rec, slot, full, text);
                     }
                 }
             }
@@ -504,7 +493,7 @@ pub fn read(line: &[u8], g: &Group, rec: &mut Rec) -> Result<(), String> {
 pub struct Scratch {
     prefix: Vec<u8>,
     buf: String,
-    /// Key caches per group (by address), most recently used last.
+    /// Key caches per group (by address), oldest first (the first evicted past 16).
     keys: Vec<(usize, KeyCache)>,
 }
 
@@ -517,21 +506,21 @@ pub fn read_with(
 ) -> Result<(), String> {
     rec.reset(g.fields.len());
     let gid = g as *const Group as usize;
-    let cache = match scratch.keys.iter().rposition(|(id, _)| *id == gid) {
-        Some(p) => std::mem::take(&mut scratch.keys[p].1),
+    let slot = match scratch.keys.iter().position(|(id, _)| *id == gid) {
+        Some(p) => p,
         None => {
             if scratch.keys.len() >= 16 {
                 scratch.keys.remove(0);
             }
             scratch.keys.push((gid, Vec::new()));
-            Vec::new()
+            scratch.keys.len() - 1
         }
     };
     let mut j = J {
         b: line,
         i: 0,
         buf: std::mem::take(&mut scratch.buf),
-        keys: cache,
+        keys: std::mem::take(&mut scratch.keys[slot].1),
         k: 0,
     };
     scratch.prefix.clear();
@@ -539,9 +528,7 @@ pub fn read_with(
         .object(g, rec, g.fulltext, &mut scratch.prefix, 0)
         .and_then(|_| j.end());
     scratch.buf = std::mem::take(&mut j.buf);
-    if let Some(e) = scratch.keys.iter_mut().rev().find(|(id, _)| *id == gid) {
-        e.1 = std::mem::take(&mut j.keys);
-    }
+    scratch.keys[slot].1 = std::mem::take(&mut j.keys);
     r
 }
 

@@ -563,23 +563,13 @@ mod tests {
                 sigma::Doc::Rule(r) => (&r.id, &r.tags, &r.references),
                 sigma::Doc::Correlation(c) => (&c.id, &c.tags, &c.references),
             };
-            struct R<'a> {
-                id: &'a String,
-                tags: &'a Vec<String>,
-                references: &'a Vec<String>,
-            }
-            let r = R {
-                id,
-                tags,
-                references: refs,
-            };
-            assert!(!r.id.is_empty(), "{f}: no id");
+            assert!(!id.is_empty(), "{f}: no id");
             assert!(
-                r.tags.iter().any(|t| t.starts_with("attack.t")),
+                tags.iter().any(|t| t.starts_with("attack.t")),
                 "{f}: no ATT&CK technique tag"
             );
             assert!(
-                r.references.iter().any(|x| x.contains("DOMAIN.md")),
+                refs.iter().any(|x| x.contains("DOMAIN.md")),
                 "{f}: no DOMAIN.md reference"
             );
         }

@@ -287,13 +287,7 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
                     .iter()
                     .any(|&e| members[e].2.time.is_some_and(|(_, i)| i)),
                 correlation: Some(render::Correlated {
-                    kind: match &corr.kind {
-                        stormwatch_detect::correlation::Kind::EventCount => "event_count",
-                        stormwatch_detect::correlation::Kind::ValueCount(_) => "value_count",
-                        stormwatch_detect::correlation::Kind::Temporal => "temporal",
-                        stormwatch_detect::correlation::Kind::TemporalOrdered => "temporal_ordered",
-                    }
-                    .to_owned(),
+                    kind: corr.kind.name().to_owned(),
                     group: corr.group_by.iter().cloned().zip(h.key.clone()).collect(),
                     count: h.count,
                     timespan_seconds: corr.timespan,
