@@ -101,12 +101,118 @@ fn parse_v4(b: &[u8]) -> Option<u32> {
     (i == b.len()).then_some(out)
 }
 
-fn hex_val(c: u8) -> u8 {
-    match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        _ => c.wrapping_sub(b'A').wrapping_add(10),
+/// The value of the decimal octet `buf[from..to]`, known to hold only digits, and
+/// whether it is one (1 to 3 digits, no leading zero, at most 255). Branch-free:
+/// octet lengths vary from address to address, so branches on them mispredict.
+#[inline(always)]
+fn octet(buf: &[u8], from: usize, to: usize) -> (u32, bool) {
+    let len = to.saturating_sub(from);
+    let l2 = usize::from(len >= 2);
+    let l3 = usize::from(len >= 3);
+    let d = |i: usize| u32::from(buf[i].wrapping_sub(b'0'));
+    // Every index stays inside `buf` whatever the positions (the caller parses
+    // tokens of the wrong shape too, and drops the result); with `len` of 0 the
+    // result is rejected.
+    let last = (to.max(from + 1) - 1).min(buf.len().saturating_sub(1));
+    let v = d(last) + 10 * d(last - l2) * l2 as u32 + 100 * d(last - 2 * l3) * l3 as u32;
+    let ok = len.wrapping_sub(1) < 3 && v <= 255 && !(l2 == 1 && buf[from] == b'0');
+    (v, ok)
+}
+
+/// IPv4 from the four octets between `s`, the dots `p1..p3` and `e`.
+#[inline(always)]
+fn v4_octets(buf: &[u8], s: usize, p1: usize, p2: usize, p3: usize, e: usize) -> (u32, bool) {
+    let (a, ok0) = octet(buf, s, p1);
+    let (b, ok1) = octet(buf, p1 + 1, p2);
+    let (c, ok2) = octet(buf, p2 + 1, p3);
+    let (x, ok3) = octet(buf, p3 + 1, e);
+    ((a << 24) | (b << 16) | (c << 8) | x, ok0 & ok1 & ok2 & ok3)
+}
+
+/// Shuffle masks for [`v4_simd`], one per octet-length combination (1 to 3 digits
+/// each, 81 in all): `shuffle` moves the digits of octet `j` to bytes `4j+1..4j+4`,
+/// right-aligned, zeros elsewhere; `lead` marks the leading digit of octets with two
+/// or three digits (it must not be a zero).
+struct V4Shape {
+    shuffle: [u8; 16],
+    lead: [u8; 16],
+}
+
+static V4_SHAPES: [V4Shape; 81] = {
+    const EMPTY: V4Shape = V4Shape {
+        shuffle: [0x80; 16],
+        lead: [0; 16],
+    };
+    let mut t = [EMPTY; 81];
+    let mut i = 0;
+    while i < 81 {
+        let lens = [i / 27 + 1, i / 9 % 3 + 1, i / 3 % 3 + 1, i % 3 + 1];
+        let mut start = 0;
+        let mut j = 0;
+        while j < 4 {
+            let l = lens[j];
+            let mut q = 0;
+            while q < l {
+                // digit q of l goes to byte 4j + 4 - l + q
+                t[i].shuffle[4 * j + 4 - l + q] = (start + q) as u8;
+                q += 1;
+            }
+            if l >= 2 {
+                t[i].lead[4 * j + 4 - l] = 0xFF;
+            }
+            start += l + 1;
+            j += 1;
+        }
+        i += 1;
     }
+    t
+};
+
+/// IPv4 from the 16 bytes starting at a token of digits and three dots, with the
+/// octet lengths `lens` (from the dot positions): one shuffle puts each octet's
+/// digits in a 32-bit lane and two multiply-adds give the values. Only reached
+/// from code compiled for AVX2 (which implies SSSE3 and SSE4.1).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn v4_simd(b16: &[u8], lens: [usize; 4]) -> (u32, bool) {
+    use std::arch::x86_64::*;
+    // `&`, not `all`: a short-circuit is a branch on data, and it mispredicts.
+    let len_ok = lens.iter().fold(true, |ok, l| ok & (l.wrapping_sub(1) < 3));
+    let k = |l: usize| l.clamp(1, 3) - 1;
+    let shape = &V4_SHAPES[k(lens[0]) * 27 + k(lens[1]) * 9 + k(lens[2]) * 3 + k(lens[3])];
+    debug_assert_eq!(b16.len(), 16);
+    // SAFETY: the caller is compiled for AVX2 on a CPU that has it (see
+    // `Scanner::scan_windows_avx2`), which includes SSSE3/SSE4.1; the loads read
+    // exactly 16 bytes from 16-byte slices.
+    unsafe {
+        let x = _mm_sub_epi8(
+            _mm_loadu_si128(b16.as_ptr().cast()),
+            _mm_set1_epi8(b'0' as i8),
+        );
+        let digits = _mm_shuffle_epi8(x, _mm_loadu_si128(shape.shuffle.as_ptr().cast()));
+        let lead = _mm_loadu_si128(shape.lead.as_ptr().cast());
+        let zero_lead = _mm_movemask_epi8(_mm_and_si128(
+            _mm_cmpeq_epi8(digits, _mm_setzero_si128()),
+            lead,
+        ));
+        let w = _mm_setr_epi8(0, 100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1);
+        let pairs = _mm_maddubs_epi16(digits, w);
+        let v = _mm_madd_epi16(pairs, _mm_set1_epi16(1));
+        let big = _mm_movemask_epi8(_mm_cmpgt_epi32(v, _mm_set1_epi32(255)));
+        let packed = _mm_shuffle_epi8(
+            v,
+            _mm_setr_epi8(12, 8, 4, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
+        );
+        let addr = _mm_cvtsi128_si32(packed) as u32;
+        (addr, len_ok & (zero_lead == 0) & (big == 0))
+    }
+}
+
+/// The value of a hex digit (any case), without branches: hash digits are
+/// random, so a branch between digits and letters mispredicts half the time.
+#[inline(always)]
+fn hex_val(c: u8) -> u8 {
+    (c & 0x0F) + 9 * (c >> 6)
 }
 
 impl<'a> Scanner<'a> {
@@ -159,6 +265,25 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// [`Scanner::scan`] without AVX2 (the SSE2 masks and the scalar IPv4 parse), so
+    /// tests cover that path on machines that have AVX2.
+    #[cfg(test)]
+    pub(crate) fn scan_portable(&self, buf: &[u8], f: &mut dyn FnMut(Hit)) {
+        let mut sc = Scratch::default();
+        let mut hits: Vec<Hit> = Vec::new();
+        let need_spec = self.v4 || self.v6 || self.dom || self.email;
+        if need_spec || self.hash {
+            self.scan_windows::<false>(buf, need_spec, &mut sc, &mut hits);
+        }
+        if self.url {
+            self.urls(buf, &mut hits);
+            hits.sort_by_key(|h| h.start);
+        }
+        for h in hits {
+            f(h);
+        }
+    }
+
     /// [`Scanner::scan_windows`] compiled for AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
@@ -184,14 +309,13 @@ impl<'a> Scanner<'a> {
         // Bytes before `done` belong to tokens already examined.
         let mut done = 0usize;
         let mut w = 0usize;
+        // The windows before and after the current one (all separators beyond the
+        // buffer): a token crossing a window edge is bounded and classified from
+        // their masks, not byte by byte.
+        let mut prev = Masks::default();
+        let mut m = Masks::at::<AVX2>(buf, 0);
         while w < n {
-            let m = if w + 64 <= n {
-                Masks::of::<AVX2>(&buf[w..w + 64])
-            } else {
-                let mut pad = [0u8; 64];
-                pad[..n - w].copy_from_slice(&buf[w..]);
-                Masks::of::<AVX2>(&pad)
-            };
+            let next = Masks::at::<AVX2>(buf, w + 64);
             let mut cand = 0u64;
             if spec {
                 cand |= m.spec;
@@ -207,10 +331,15 @@ impl<'a> Scanner<'a> {
                 let p = w + pi as usize;
                 // Token start: after the last separator before p.
                 let below = !m.tok & ((1u64 << pi) - 1);
+                let before = !prev.tok;
                 let s = if below != 0 {
                     w + (64 - below.leading_zeros()) as usize
+                } else if w == 0 {
+                    0
+                } else if before != 0 {
+                    w - 64 + (64 - before.leading_zeros()) as usize
                 } else {
-                    let mut s = w;
+                    let mut s = w - 64;
                     while s > 0 && CLASS[buf[s - 1] as usize] != SEP {
                         s -= 1;
                     }
@@ -218,36 +347,66 @@ impl<'a> Scanner<'a> {
                 };
                 // Token end: the first separator at or after p.
                 let above = !m.tok & !((1u64 << pi) - 1);
-                let (e, inside) = if above != 0 {
-                    (w + above.trailing_zeros() as usize, s >= w)
+                let after = !next.tok;
+                let e = if above != 0 {
+                    w + above.trailing_zeros() as usize
+                } else if after != 0 {
+                    (w + 64 + after.trailing_zeros() as usize).min(n)
                 } else {
-                    let mut e = w + 64;
+                    let mut e = w + 128;
                     while e < n && CLASS[buf[e] as usize] != SEP {
                         e += 1;
                     }
-                    (e.min(n), false)
+                    e.min(n)
                 };
+                let inside = s >= w && e <= w + 64;
                 let mask = if inside {
-                    let mask = m.class_of(s - w, e - w);
-                    if mask == DIGIT | DOT {
-                        // Numbers and dots can only be an IPv4 address: fewer than
-                        // three dots (times, durations) is none; digits at both ends
-                        // and three dots is a candidate needing no trimming.
-                        let dots = (m.dot & low_cleared(s - w) & !low_cleared(e - w)).count_ones();
-                        let edge = (m.dot >> (s - w)) & 1 != 0 || (m.dot >> (e - 1 - w)) & 1 != 0;
-                        if dots < 3 {
-                            0
-                        } else if dots == 3 && !edge {
-                            if self.v4 {
-                                self.ipv4(buf, s, e, sc, hits);
-                            }
-                            0
+                    let (rs, re) = (s - w, e - w);
+                    let r = low_cleared(rs) & !low_cleared(re);
+                    if m.other & r == 0 {
+                        // Numbers and dots can only be an IPv4 address: digits at
+                        // both ends and three dots is parsed from the dot positions
+                        // (always, without branching on the shape: times and
+                        // durations, with one dot, are as common as addresses and
+                        // a branch between them mispredicts); more dots, or dots at
+                        // an end, take the general path (trimming); fewer is none.
+                        let dm = m.dot & r;
+                        let dots = dm.count_ones();
+                        let edge = ((dm >> rs) | (dm >> (re - 1))) & 1 != 0;
+                        if self.v4 {
+                            self.ipv4_dotted::<AVX2>(
+                                buf,
+                                w,
+                                s,
+                                e,
+                                dm,
+                                (dots == 3) & !edge,
+                                sc,
+                                hits,
+                            );
+                        }
+                        if dots > 3 || (dots == 3 && edge) {
+                            DIGIT | DOT
                         } else {
-                            mask
+                            0
                         }
                     } else {
-                        mask
+                        m.class_of(rs, re)
                     }
+                } else if s + 64 >= w && e <= w + 128 {
+                    // Across one window edge: the classes of each part.
+                    let lo = w.saturating_sub(64);
+                    let at_prev = if s < w {
+                        prev.class_of(s - lo, w - lo)
+                    } else {
+                        0
+                    };
+                    let at_next = if e > w + 64 {
+                        next.class_of(0, e - w - 64)
+                    } else {
+                        0
+                    };
+                    at_prev | m.class_of(s.max(w) - w, e.min(w + 64) - w) | at_next
                 } else {
                     buf[s..e].iter().fold(0, |a, &b| a | CLASS[b as usize])
                 };
@@ -265,9 +424,14 @@ impl<'a> Scanner<'a> {
                 cand &= low_cleared(done - w);
             }
             w += 64;
-            if done > w {
+            if done > w + 64 {
                 // Skip whole windows inside a long token.
                 w += (done - w) / 64 * 64;
+                prev = Masks::at::<AVX2>(buf, w - 64);
+                m = Masks::at::<AVX2>(buf, w);
+            } else {
+                prev = m;
+                m = next;
             }
         }
     }
@@ -368,7 +532,13 @@ impl<'a> Scanner<'a> {
         }
         if mask & COLON != 0 {
             // IPv6 (any spelling std accepts), else pieces split at ':' (1.2.3.4:443, host:80).
-            if self.v6 && mask & (ALPHA | DASH) == 0 && (2..=45).contains(&len) {
+            // An IPv6 address has a "::" or seven colons (six, before a dotted
+            // IPv4 tail): MAC addresses and times, with five or two, skip the parse.
+            if self.v6
+                && mask & (ALPHA | DASH) == 0
+                && (2..=45).contains(&len)
+                && v6_colons_fit(&buf[s..e])
+            {
                 if let Ok(t) = std::str::from_utf8(&buf[s..e]) {
                     if let Ok(a) = t.parse::<std::net::Ipv6Addr>() {
                         let a = u128::from(a);
@@ -422,6 +592,46 @@ impl<'a> Scanner<'a> {
                 self.set.lookup_v4(a, &mut sc.ids);
                 self.push(hits, s, e, Ioc::Ipv4(a), sc);
             }
+        }
+    }
+
+    /// IPv4 from a token of digits and dots at window offset `w`, with the dots at
+    /// the set bits of `dots` (window-relative); `shape` says there are exactly three
+    /// and none at an end. Without `shape` the parse runs on clamped positions and
+    /// its result is dropped.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn ipv4_dotted<const AVX2: bool>(
+        &self,
+        buf: &[u8],
+        w: usize,
+        s: usize,
+        e: usize,
+        dots: u64,
+        shape: bool,
+        sc: &mut Scratch,
+        hits: &mut Vec<Hit>,
+    ) {
+        let at = |d: u64| (w + d.trailing_zeros() as usize).min(e - 1);
+        let p1 = at(dots);
+        let d = dots & dots.wrapping_sub(1);
+        let p2 = at(d).max(p1);
+        let d = d & d.wrapping_sub(1);
+        let p3 = at(d).max(p2);
+        #[cfg(target_arch = "x86_64")]
+        let (addr, ok) = if AVX2 && s + 16 <= buf.len() {
+            v4_simd(
+                &buf[s..s + 16],
+                [p1 - s, p2 - p1 - 1, p3 - p2 - 1, e - p3 - 1],
+            )
+        } else {
+            v4_octets(buf, s, p1, p2, p3, e)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let (addr, ok) = v4_octets(buf, s, p1, p2, p3, e);
+        if shape & ok & self.set.maybe_v4(addr) {
+            self.set.lookup_v4(addr, &mut sc.ids);
+            self.push(hits, s, e, Ioc::Ipv4(addr), sc);
         }
     }
 
@@ -503,6 +713,13 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// Whether the colons of a token allow an IPv6 address: a `::`, or seven colons, or
+/// six with a dot (an IPv4 tail). Only rejects what `Ipv6Addr` would reject.
+fn v6_colons_fit(t: &[u8]) -> bool {
+    let colons = t.iter().filter(|&&b| b == b':').count();
+    colons == 7 || (colons == 6 && t.contains(&b'.')) || t.windows(2).any(|p| p == b"::")
+}
+
 /// `u64` with the lowest `k` bits cleared (all bits cleared for `k >= 64`).
 #[inline]
 fn low_cleared(k: usize) -> u64 {
@@ -516,13 +733,13 @@ fn low_cleared(k: usize) -> u64 {
 /// Bit 16k set where all 16 bytes of the k-th 16-byte run are hex digits.
 #[inline(always)]
 fn hex16_of(hex: u64) -> u64 {
-    let mut out = 0;
-    for k in 0..4 {
-        if (hex >> (k * 16)) & 0xFFFF == 0xFFFF {
-            out |= 1 << (k * 16);
-        }
-    }
-    out
+    // Bit i survives when bits i..i+16 are all set; keep the aligned ones.
+    let mut x = hex;
+    x &= x >> 1;
+    x &= x >> 2;
+    x &= x >> 4;
+    x &= x >> 8;
+    x & 0x0001_0001_0001_0001
 }
 
 /// Character classes of a 64-byte window, one bit per byte.
@@ -545,6 +762,8 @@ struct Masks {
     /// The first byte of each 16-byte-aligned run of hex digits: a run of 32 or more
     /// hex digits always covers one.
     hex16: u64,
+    /// Token bytes other than digits and `.`.
+    other: u64,
 }
 
 impl Masks {
@@ -564,6 +783,21 @@ impl Masks {
         #[cfg(not(target_arch = "x86_64"))]
         {
             Masks::of_scalar(w)
+        }
+    }
+
+    /// The masks of the 64 bytes at `w` (zero bytes, all separators, past the end).
+    #[inline(always)]
+    fn at<const AVX2: bool>(buf: &[u8], w: usize) -> Masks {
+        let n = buf.len();
+        if w + 64 <= n {
+            Masks::of::<AVX2>(&buf[w..w + 64])
+        } else if w < n {
+            let mut pad = [0u8; 64];
+            pad[..n - w].copy_from_slice(&buf[w..]);
+            Masks::of::<AVX2>(&pad)
+        } else {
+            Masks::default()
         }
     }
 
@@ -639,6 +873,7 @@ impl Masks {
         self.spec = self.dot | self.colon | self.at;
         self.tok = self.spec | self.dash | self.digit | self.hexl | self.alpha;
         self.hex16 = hex16_of(self.digit | self.hexl);
+        self.other = self.tok & !(self.digit | self.dot);
         self
     }
 
@@ -836,6 +1071,103 @@ mod tests {
         }
     }
 
+    /// Every octet spelling (1 to 3 digits, leading zeros, over 255) in every
+    /// position, at every offset in a window: the windowed scanner (with and without
+    /// AVX2) finds exactly what the plain tokenizer and `std` find.
+    #[test]
+    fn ipv4_octets_in_every_position() {
+        let mut text = String::new();
+        let mut want = Vec::new();
+        for o in 0..1000u32 {
+            for (k, t) in [
+                format!("{o}.1.2.3"),
+                format!("1.{o}.2.3"),
+                format!("1.2.{o:02}.3"),
+                format!("1.2.3.{o:03}"),
+                format!("{o}.{o}.{o}.{o}"),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                text.push_str(&" ".repeat((o as usize + k) % 7));
+                text.push_str(&t);
+                text.push(if o % 3 == 0 { '\n' } else { '\t' });
+                if let Ok(a) = t.parse::<std::net::Ipv4Addr>() {
+                    want.push(Ioc::Ipv4(u32::from(a)));
+                }
+            }
+        }
+        let s = set(want.clone());
+        let sc = Scanner::new(&s);
+        let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+        sc.scan(text.as_bytes(), &mut |h| a.push((h.start, h.end)));
+        sc.scan_portable(text.as_bytes(), &mut |h| b.push((h.start, h.end)));
+        sc.scan_reference(text.as_bytes(), &mut |h| c.push((h.start, h.end)));
+        assert_eq!(a, c);
+        assert_eq!(b, c);
+        // Each valid spelling is found once; the invalid ones never.
+        let found: Vec<&str> = c.iter().map(|&(x, y)| &text[x..y]).collect();
+        for f in &found {
+            assert!(f.parse::<std::net::Ipv4Addr>().is_ok(), "{f}");
+        }
+        let valid = text
+            .split(['\n', '\t', ' '])
+            .filter(|t| t.parse::<std::net::Ipv4Addr>().is_ok())
+            .count();
+        assert_eq!(found.len(), valid);
+    }
+
+    #[test]
+    fn v6_colon_precheck_never_rejects_an_address() {
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut tried = 0;
+        for _ in 0..50_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            // Random groups, some zeroed so that `::` compression shows up.
+            let mut groups = [0u16; 8];
+            for (i, g) in groups.iter_mut().enumerate() {
+                if (rng >> (i + 8)) & 3 != 0 {
+                    *g = (rng >> (i * 5)) as u16;
+                }
+            }
+            let a = std::net::Ipv6Addr::from(groups);
+            let expanded = groups.map(|g| format!("{g:x}")).join(":");
+            let padded = groups.map(|g| format!("{g:04X}")).join(":");
+            let o = a.octets();
+            let tail = format!(
+                "{}:{}.{}.{}.{}",
+                groups[..6]
+                    .iter()
+                    .map(|g| format!("{g:x}"))
+                    .collect::<Vec<_>>()
+                    .join(":"),
+                o[12],
+                o[13],
+                o[14],
+                o[15]
+            );
+            for t in [a.to_string(), expanded, padded, tail] {
+                assert!(t.parse::<std::net::Ipv6Addr>().is_ok(), "{t}");
+                assert!(v6_colons_fit(t.as_bytes()), "{t}");
+                tried += 1;
+            }
+        }
+        assert_eq!(tried, 200_000);
+        for ok in [
+            "::1",
+            "fe80::1",
+            "1:2:3:4:5:6:7:8",
+            "::ffff:1.2.3.4",
+            "1:2:3:4:5:6:1.2.3.4",
+        ] {
+            assert!(v6_colons_fit(ok.as_bytes()), "{ok}");
+        }
+        assert!(!v6_colons_fit(b"00:11:22:33:44:55"));
+        assert!(!v6_colons_fit(b"12:34:56"));
+    }
+
     #[test]
     fn ipv4_boundaries() {
         let s = set(vec![Ioc::Ipv4(0x0102_0304)]);
@@ -994,11 +1326,13 @@ mod tests {
         let s = set(iocs);
         let sc = Scanner::new(&s);
         for t in &texts {
-            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
             sc.scan(t, &mut |h| a.push((h.start, h.end, h.sources)));
             sc.scan_reference(t, &mut |h| b.push((h.start, h.end, h.sources)));
+            sc.scan_portable(t, &mut |h| c.push((h.start, h.end, h.sources)));
             assert!(!b.is_empty());
             assert_eq!(a, b);
+            assert_eq!(c, b, "without AVX2");
             // Every split point: the same hits as a whole-buffer scan would give for
             // each half.
             for cut in [1, 63, 64, 65, 127, 128, 1000] {
