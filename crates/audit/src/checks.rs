@@ -782,7 +782,7 @@ fn ioc_scan(
             message: format!(
                 "{what} names indicator {} ({}): `{}`",
                 src.value,
-                src.indicator,
+                iocs.indicator(out[0]),
                 red(t)
             ),
             severity: None,

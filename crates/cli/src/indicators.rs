@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use crate::global::Global;
 use stormwatch_hunt::indicators::{Built, IndicatorDef};
-use stormwatch_hunt::iocs::{Ioc, IocSet, Source};
+use stormwatch_hunt::iocs::{Ioc, IocSet, Label, PlainList, Source};
+use stormwatch_intel::formats::indicators::IndicatorKind;
 
 pub use stormwatch_hunt::document::IndicatorInfo;
 
@@ -38,17 +39,27 @@ pub fn load(g: &Global, iocs: &[PathBuf]) -> Result<Loaded> {
     let stored = stored_defs(store.as_ref())?;
     drop(store);
     let mut extra: Vec<IndicatorDef> = Vec::new();
-    let mut values: Vec<(Ioc, Source)> = Vec::new();
+    let mut plain = stormwatch_hunt::document::PlainValues::default();
     for f in iocs {
-        match defs_from_file(f)? {
+        match defs_from_file(f, plain.lists.len() as u32)? {
             FromFile::Defs(d) => extra.extend(d),
-            FromFile::Values(v) => values.extend(v),
+            FromFile::Values(publisher, v) => {
+                plain.lists.push(PlainList {
+                    publisher,
+                    name: plain_names,
+                });
+                if plain.values.is_empty() {
+                    plain.values = v;
+                } else {
+                    plain.values.extend(v);
+                }
+            }
         }
     }
     let sel = stormwatch_hunt::document::select(
         stored,
         extra,
-        values,
+        plain,
         stormwatch_intel::pack::ADVISORY_STIX,
     );
     if sel.used_pack {
@@ -90,25 +101,50 @@ pub fn add_allow_lists(set: &mut IocSet, files: &[PathBuf]) -> Result<()> {
 /// millions of values) values added straight to the set.
 enum FromFile {
     Defs(Vec<IndicatorDef>),
-    Values(Vec<(Ioc, Source)>),
+    /// The list's publisher (the file stem) and its values.
+    Values(String, Vec<(Ioc, Source)>),
+}
+
+/// The kinds of plain-list values, by the code their labels carry.
+const KINDS: [IndicatorKind; 11] = [
+    IndicatorKind::Ipv4,
+    IndicatorKind::Ipv6,
+    IndicatorKind::Ipv4Cidr,
+    IndicatorKind::Ipv6Cidr,
+    IndicatorKind::Domain,
+    IndicatorKind::Url,
+    IndicatorKind::Email,
+    IndicatorKind::Md5,
+    IndicatorKind::Sha1,
+    IndicatorKind::Sha256,
+    IndicatorKind::Sha512,
+];
+
+/// A plain-list value's natural key and pattern (its [`PlainList::name`]): the
+/// ones `stormwatch import` gives the same value, so hunt and import agree on ids.
+fn plain_names(kind: u8, value: &str) -> (String, String) {
+    match KINDS.get(usize::from(kind)) {
+        Some(k) => (format!("{}:{value}", k.name()), k.pattern(value)),
+        None => (value.to_owned(), value.to_owned()),
+    }
 }
 
 /// A plain one-value-per-line list, read without building STIX objects. Ids are the
 /// ones `stormwatch import` gives the same list (publisher = file stem).
-fn plain_list(text: &str, stem: &str, display: &str) -> Result<Vec<(Ioc, Source)>> {
+fn plain_list(text: &str, list: u32, display: &str) -> Result<Vec<(Ioc, Source)>> {
     use rayon::prelude::*;
     let lines: Vec<(usize, &str)> = text.lines().enumerate().collect();
     // Classifying and deriving ids dominates for big lists: spread it over the cores.
     let parsed: Vec<Result<Option<(Ioc, Source)>>> = lines
         .par_iter()
-        .map(|&(n, line)| plain_value(n, line, stem, display))
+        .map(|&(n, line)| plain_value(n, line, list, display))
         .collect();
     parsed.into_iter().filter_map(Result::transpose).collect()
 }
 
 /// One line of a plain list: `None` for blank lines and comments.
-fn plain_value(n: usize, line: &str, stem: &str, display: &str) -> Result<Option<(Ioc, Source)>> {
-    use stormwatch_intel::formats::indicators::{classify, refang, IndicatorKind};
+fn plain_value(n: usize, line: &str, list: u32, display: &str) -> Result<Option<(Ioc, Source)>> {
+    use stormwatch_intel::formats::indicators::{classify, refang};
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
         return Ok(None);
@@ -141,12 +177,20 @@ fn plain_value(n: usize, line: &str, stem: &str, display: &str) -> Result<Option
             n + 1
         );
     };
-    let id =
-        stormwatch_model::deterministic_id(stem, "indicator", &format!("{}:{value}", kind.name()));
+    // std's IPv4 parser takes only the canonical spelling (no leading zeros), so
+    // the text is already canonical: no need to format the address again.
+    let canonical = match ioc {
+        Ioc::Ipv4(_) => value.clone(),
+        _ => ioc.canonical(),
+    };
+    let code = KINDS.iter().position(|k| *k == kind).unwrap_or(usize::MAX);
     let source = Source {
-        indicator: id,
-        value: ioc.canonical(),
-        atom: kind.pattern(&value),
+        label: Label::Plain {
+            list,
+            kind: u8::try_from(code).unwrap_or(u8::MAX),
+            raw: (value != canonical).then(|| value.into_boxed_str()),
+        },
+        value: canonical,
         whole: true,
         valid_from: None,
         valid_until: None,
@@ -155,7 +199,7 @@ fn plain_value(n: usize, line: &str, stem: &str, display: &str) -> Result<Option
 }
 
 /// Indicators from a file given with --iocs.
-fn defs_from_file(path: &Path) -> Result<FromFile> {
+fn defs_from_file(path: &Path, list: u32) -> Result<FromFile> {
     let input = stormwatch_intel::read_input(path, None)
         .with_context(|| format!("--iocs {}", path.display()))?;
     let text = std::str::from_utf8(&input.bytes)
@@ -175,7 +219,7 @@ fn defs_from_file(path: &Path) -> Result<FromFile> {
             let stem = path
                 .file_stem()
                 .map_or_else(|| "stdin".to_owned(), |s| s.to_string_lossy().into_owned());
-            return Ok(FromFile::Values(plain_list(text, &stem, &display)?));
+            return Ok(FromFile::Values(stem, plain_list(text, list, &display)?));
         }
     }
     let objects: Vec<Value> = if d == stormwatch_intel::detect::Detected::Stix {

@@ -466,3 +466,74 @@ fn no_hash_leaves_sha256_null_and_finds_the_same() {
     assert_eq!(without["inputs"][0]["bytes"], with["inputs"][0]["bytes"]);
     assert_eq!(without["matches"], with["matches"]);
 }
+
+/// A plain list's values get their indicator ids and patterns only when they hit;
+/// they must be exactly the ones `stormwatch import` gives the same list, for every
+/// kind, including values whose written form is not the canonical one (defanged,
+/// upper-case, an uncompressed IPv6 address, a URL with an upper-case host).
+#[test]
+fn plain_list_hits_name_the_indicators_import_creates() {
+    let dir = tempfile::tempdir().unwrap();
+    let sha = "AB".repeat(32);
+    let md5 = "cd".repeat(16);
+    let list = format!(
+        "# a plain list\n198.51.100[.]23\n2001:0DB8:0000:0000:0000:0000:0000:0042\nEvil-Example[.]com\nhxxp://Bad.Example.ORG/path\nops@Exfil.example.net\n{sha}\n{md5}\n203.0.113.0/24\n"
+    );
+    let iocs = dir.path().join("partner-feed.txt");
+    std::fs::write(&iocs, list).unwrap();
+    let log = dir.path().join("a.log");
+    std::fs::write(
+        &log,
+        format!(
+            "x 198.51.100.23 y\nv6 2001:db8::42\nq evil-example.com A\nGET http://bad.example.org/path\nfrom ops@exfil.example.net\nsha256={} md5={md5}\nnet 203.0.113.9\n",
+            sha.to_lowercase()
+        ),
+    )
+    .unwrap();
+    let out = sw(dir.path())
+        .args(["--format", "jsonl", "hunt", "--no-hash", "--iocs"])
+        .arg(&iocs)
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&out.stdout);
+    // The same list imported: its indicators, by id.
+    let st = sw(dir.path()).arg("import").arg(&iocs).output().unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let ex = sw(dir.path())
+        .args(["export", "--format", "jsonl", "--type", "indicator"])
+        .output()
+        .unwrap();
+    assert!(ex.status.success());
+    let imported: std::collections::BTreeMap<String, String> = records(&ex.stdout)
+        .iter()
+        .map(|o| {
+            (
+                o["id"].as_str().unwrap().to_owned(),
+                o["pattern"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(imported.len(), 8, "{imported:?}");
+    let mut named = std::collections::BTreeSet::new();
+    for r in &recs {
+        let id = r["indicator"].as_str().unwrap();
+        let pattern = imported
+            .get(id)
+            .unwrap_or_else(|| panic!("hunt names {id}, which import did not create: {r}"));
+        assert_eq!(r["atoms"][0].as_str().unwrap(), pattern, "{r}");
+        named.insert(id.to_owned());
+    }
+    // Every line of the log hits (the sha256 line twice: two hashes).
+    assert_eq!(named.len(), 8, "{recs:?}");
+}

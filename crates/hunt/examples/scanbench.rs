@@ -26,14 +26,7 @@ fn main() {
                 subdomains: false,
             }
         };
-        let s = Source {
-            indicator: v.into(),
-            value: v.into(),
-            atom: v.into(),
-            whole: true,
-            valid_from: None,
-            valid_until: None,
-        };
+        let s = Source::stix(v, v, v, true);
         set.add(ioc, s);
     }
     let buf = std::fs::read(file).unwrap_or_default();

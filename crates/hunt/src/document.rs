@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Read};
 
 use crate::indicators::{self, Built, IndicatorDef, Unsweepable};
-use crate::iocs::{Ioc, IocSet, Source};
+use crate::iocs::{Ioc, IocSet, PlainList, Source};
 use crate::sweep::{self, InputReport, Match, Options};
 
 /// What a match means, printed with every hunt.
@@ -29,16 +29,25 @@ pub struct Selected {
     pub used_pack: bool,
 }
 
+/// Values of plain lists (from `--iocs` files), with the lists their
+/// [`Label::Plain`](crate::iocs::Label::Plain) labels name by index.
+#[derive(Debug, Default)]
+pub struct PlainValues {
+    pub lists: Vec<PlainList>,
+    pub values: Vec<(Ioc, Source)>,
+}
+
 /// The indicators a command sweeps for: `stored` (the store's, or what the caller
-/// may see of it) plus `extra` definitions and plain `values` (from `--iocs`
+/// may see of it) plus `extra` definitions and `plain` values (from `--iocs`
 /// files); when all are empty, the indicators of `pack` (the built-in pack's
 /// AA25-239A bundle, `stormwatch_intel::pack::ADVISORY_STIX`).
 pub fn select(
     stored: Vec<IndicatorDef>,
     extra: Vec<IndicatorDef>,
-    values: Vec<(Ioc, Source)>,
+    plain: PlainValues,
     pack: &str,
 ) -> Selected {
+    let PlainValues { lists, values } = plain;
     let from_store = stored.len();
     let mut defs = stored;
     defs.extend(extra);
@@ -54,9 +63,10 @@ pub fn select(
     }
     let mut built = indicators::build(&defs);
     built.swept += values.len();
-    for (ioc, src) in values {
-        built.set.add(ioc, src);
+    for l in lists {
+        built.set.add_list(l);
     }
+    built.set.add_all(values);
     let info = IndicatorInfo {
         source,
         indicators: built.swept,

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::iocs::{Ioc, IocSet, Source};
+use crate::iocs::{Ioc, IocSet, Label, Source};
 use crate::pattern::{self, TermKind};
 use crate::scan::canonical_url;
 use stormwatch_model::Timestamp;
@@ -123,9 +123,11 @@ pub fn build(defs: &[IndicatorDef]) -> Built {
         for t in sweep.terms {
             let ioc = ioc_of(&t.kind);
             let source = Source {
-                indicator: d.id.clone(),
+                label: Label::Stix {
+                    indicator: d.id.clone(),
+                    atom: t.atom,
+                },
                 value: ioc.canonical(),
-                atom: t.atom,
                 whole: sweep.whole,
                 valid_from: d.valid_from,
                 valid_until: d.valid_until,

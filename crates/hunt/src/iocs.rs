@@ -69,12 +69,10 @@ pub fn hex_lower(b: &[u8]) -> String {
 /// Where a value came from.
 #[derive(Debug, Clone)]
 pub struct Source {
-    /// STIX id of the indicator.
-    pub indicator: String,
+    /// The indicator and comparison it belongs to.
+    pub label: Label,
     /// The indicator's value as a canonical string (what `indicator_value` shows).
     pub value: String,
-    /// The comparison it came from, as written in the pattern.
-    pub atom: String,
     /// False when the pattern needs more than one record shows (matches are partial).
     pub whole: bool,
     /// Validity window in Unix seconds, when the indicator states one.
@@ -82,19 +80,99 @@ pub struct Source {
     pub valid_until: Option<i64>,
 }
 
+impl Source {
+    /// A value of a STIX indicator, valid at all times.
+    pub fn stix(indicator: &str, atom: &str, value: &str, whole: bool) -> Source {
+        Source {
+            label: Label::Stix {
+                indicator: indicator.to_owned(),
+                atom: atom.to_owned(),
+            },
+            value: value.to_owned(),
+            whole,
+            valid_from: None,
+            valid_until: None,
+        }
+    }
+}
+
+/// Which indicator a value belongs to.
+#[derive(Debug, Clone)]
+pub enum Label {
+    /// A STIX indicator: its id, and the comparison the value came from, as written.
+    Stix { indicator: String, atom: String },
+    /// A value of a plain list (one value per line): its indicator id and pattern
+    /// are derived when a hit needs them, by the list's [`PlainList`] (a list can
+    /// hold millions of values, and only the few that hit need names).
+    Plain {
+        /// Index of the list ([`IocSet::add_list`]).
+        list: u32,
+        /// The list's code for the value's kind (its [`PlainList::name`] decodes it).
+        kind: u8,
+        /// The value as the list's namer needs it, when it differs from the
+        /// canonical [`Source::value`].
+        raw: Option<Box<str>>,
+    },
+}
+
+/// A plain indicator list: who published it (the natural-key publisher of its
+/// values' ids) and how a value's kind and text give its id's natural key and
+/// its STIX pattern.
+#[derive(Debug, Clone)]
+pub struct PlainList {
+    pub publisher: String,
+    /// `(kind code, value)` to `(natural key, pattern)`; the indicator id is
+    /// `stormwatch_model::deterministic_id(publisher, "indicator", natural key)`.
+    pub name: fn(u8, &str) -> (String, String),
+}
+
+/// The sources of one value: one, inline, or several (most values have one).
+#[derive(Debug, Clone)]
+enum Ids {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Ids {
+    fn push(&mut self, i: u32) {
+        match self {
+            Ids::One(a) => {
+                let a = *a;
+                *self = Ids::Many(vec![a, i]);
+            }
+            Ids::Many(v) => v.push(i),
+        }
+    }
+
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Ids::One(a) => std::slice::from_ref(a),
+            Ids::Many(v) => v,
+        }
+    }
+}
+
+/// Adds source `i` to the value `k` of a map.
+fn insert<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Ids>, k: K, i: u32) {
+    map.entry(k)
+        .and_modify(|v| v.push(i))
+        .or_insert(Ids::One(i));
+}
+
 /// The indicator set.
 #[derive(Debug, Default)]
 pub struct IocSet {
     sources: Vec<Source>,
-    v4: FxHashMap<u32, Vec<u32>>,
+    lists: Vec<PlainList>,
+    v4: FxHashMap<u32, Ids>,
     v4_nets: Vec<(u32, u32, u32)>,
-    v6: FxHashMap<u128, Vec<u32>>,
+    v6: FxHashMap<u128, Ids>,
     v6_nets: Vec<(u128, u128, u32)>,
-    domains: FxHashMap<String, Vec<u32>>,
-    subdomains: FxHashMap<String, Vec<u32>>,
-    urls: FxHashMap<String, Vec<u32>>,
-    emails: FxHashMap<String, Vec<u32>>,
-    hashes: FxHashMap<Vec<u8>, Vec<u32>>,
+    domains: FxHashMap<String, Ids>,
+    subdomains: FxHashMap<String, Ids>,
+    urls: FxHashMap<String, Ids>,
+    emails: FxHashMap<String, Ids>,
+    hashes: FxHashMap<Vec<u8>, Ids>,
     hash_lengths: [bool; 4],
     allow: Vec<Ioc>,
     /// One-hash Bloom filters over exact IPv4 values, exact domain names and
@@ -132,6 +210,24 @@ impl Bits {
         } else {
             self.set(h);
         }
+    }
+
+    /// Sizes the filter for `more` members beyond those it has, so that adding them
+    /// does not rebuild it on the way.
+    fn reserve(&mut self, more: usize) {
+        let want = ((self.members.len() + more) * 16)
+            .next_power_of_two()
+            .max(1 << 12);
+        if want > self.words.len() * 64 {
+            self.words = vec![0; want / 64];
+            self.shift = want.trailing_zeros();
+            let members = std::mem::take(&mut self.members);
+            for &m in &members {
+                self.set(m);
+            }
+            self.members = members;
+        }
+        self.members.reserve(more);
     }
 
     fn set(&mut self, h: u64) {
@@ -213,14 +309,14 @@ impl IocSet {
         match ioc {
             Ioc::Ipv4(a) => {
                 self.v4_bits.insert(v4_hash(a));
-                self.v4.entry(a).or_default().push(i)
+                insert(&mut self.v4, a, i)
             }
             Ioc::Ipv4Net { addr, prefix } => {
                 let (lo, hi) = net_range_v4(addr, prefix);
                 let at = self.v4_nets.partition_point(|x| *x < (lo, hi, i));
                 self.v4_nets.insert(at, (lo, hi, i));
             }
-            Ioc::Ipv6(a) => self.v6.entry(a).or_default().push(i),
+            Ioc::Ipv6(a) => insert(&mut self.v6, a, i),
             Ioc::Ipv6Net { addr, prefix } => {
                 let (lo, hi) = net_range_v6(addr, prefix);
                 let at = self.v6_nets.partition_point(|x| *x < (lo, hi, i));
@@ -233,16 +329,53 @@ impl IocSet {
                     (&mut self.domains, &mut self.domain_bits)
                 };
                 bits.insert(name_hash(name.as_bytes()));
-                map.entry(name).or_default().push(i);
+                insert(map, name, i);
             }
-            Ioc::Url(u) => self.urls.entry(u).or_default().push(i),
-            Ioc::Email(e) => self.emails.entry(e).or_default().push(i),
+            Ioc::Url(u) => insert(&mut self.urls, u, i),
+            Ioc::Email(e) => insert(&mut self.emails, e, i),
             Ioc::Hash(h) => {
                 if let Some(s) = hash_slot(h.len()) {
                     self.hash_lengths[s] = true;
                 }
-                self.hashes.entry(h).or_default().push(i);
+                insert(&mut self.hashes, h, i);
             }
+        }
+    }
+
+    /// Adds many values (a big list) at once: the maps and filters are sized
+    /// for them first instead of growing as they come.
+    pub fn add_all(&mut self, values: Vec<(Ioc, Source)>) {
+        let mut n = [0usize; 8];
+        for (ioc, _) in &values {
+            let k = match ioc {
+                Ioc::Ipv4(_) => 0,
+                Ioc::Ipv6(_) => 1,
+                Ioc::Domain {
+                    subdomains: false, ..
+                } => 2,
+                Ioc::Domain {
+                    subdomains: true, ..
+                } => 3,
+                Ioc::Url(_) => 4,
+                Ioc::Email(_) => 5,
+                Ioc::Hash(_) => 6,
+                Ioc::Ipv4Net { .. } | Ioc::Ipv6Net { .. } => 7,
+            };
+            n[k] += 1;
+        }
+        self.sources.reserve(values.len());
+        self.v4.reserve(n[0]);
+        self.v4_bits.reserve(n[0]);
+        self.v6.reserve(n[1]);
+        self.domains.reserve(n[2]);
+        self.domain_bits.reserve(n[2]);
+        self.subdomains.reserve(n[3]);
+        self.subdomain_bits.reserve(n[3]);
+        self.urls.reserve(n[4]);
+        self.emails.reserve(n[5]);
+        self.hashes.reserve(n[6]);
+        for (ioc, src) in values {
+            self.add(ioc, src);
         }
     }
 
@@ -279,6 +412,40 @@ impl IocSet {
 
     pub fn source(&self, i: u32) -> &Source {
         &self.sources[i as usize]
+    }
+
+    /// Registers a plain list; its values' [`Label::Plain`] name it by the index
+    /// returned.
+    pub fn add_list(&mut self, list: PlainList) -> u32 {
+        self.lists.push(list);
+        (self.lists.len() - 1) as u32
+    }
+
+    /// The STIX id of source `i`'s indicator.
+    pub fn indicator(&self, i: u32) -> std::borrow::Cow<'_, str> {
+        let s = self.source(i);
+        match &s.label {
+            Label::Stix { indicator, .. } => indicator.into(),
+            Label::Plain { list, kind, raw } => match self.lists.get(*list as usize) {
+                Some(l) => {
+                    let (key, _) = (l.name)(*kind, raw.as_deref().unwrap_or(&s.value));
+                    stormwatch_model::deterministic_id(&l.publisher, "indicator", &key).into()
+                }
+                None => String::new().into(),
+            },
+        }
+    }
+
+    /// The comparison source `i` came from (a STIX pattern or a part of one).
+    pub fn atom(&self, i: u32) -> std::borrow::Cow<'_, str> {
+        let s = self.source(i);
+        match &s.label {
+            Label::Stix { atom, .. } => atom.into(),
+            Label::Plain { list, kind, raw } => match self.lists.get(*list as usize) {
+                Some(l) => (l.name)(*kind, raw.as_deref().unwrap_or(&s.value)).1.into(),
+                None => String::new().into(),
+            },
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -339,7 +506,7 @@ impl IocSet {
             return;
         }
         if let Some(v) = self.v4.get(&a) {
-            out.extend_from_slice(v);
+            out.extend_from_slice(v.as_slice());
         }
         if !self.v4_nets.is_empty() {
             let end = self.v4_nets.partition_point(|(lo, _, _)| *lo <= a);
@@ -355,7 +522,7 @@ impl IocSet {
     /// Sources of an IPv6 address (exact and CIDR).
     pub fn lookup_v6(&self, a: u128, out: &mut Vec<u32>) {
         if let Some(v) = self.v6.get(&a) {
-            out.extend_from_slice(v);
+            out.extend_from_slice(v.as_slice());
         }
         if !self.v6_nets.is_empty() {
             let end = self.v6_nets.partition_point(|(lo, _, _)| *lo <= a);
@@ -372,14 +539,14 @@ impl IocSet {
     /// parent domain registered for subdomains.
     pub fn lookup_domain(&self, d: &str, out: &mut Vec<u32>) {
         if let Some(v) = self.domains.get(d) {
-            out.extend_from_slice(v);
+            out.extend_from_slice(v.as_slice());
         }
         if !self.subdomains.is_empty() {
             let mut rest = d;
             while let Some(dot) = rest.find('.') {
                 rest = &rest[dot + 1..];
                 if let Some(v) = self.subdomains.get(rest) {
-                    out.extend_from_slice(v);
+                    out.extend_from_slice(v.as_slice());
                 }
             }
         }
@@ -387,19 +554,19 @@ impl IocSet {
 
     pub fn lookup_url(&self, u: &str, out: &mut Vec<u32>) {
         if let Some(v) = self.urls.get(u) {
-            out.extend_from_slice(v);
+            out.extend_from_slice(v.as_slice());
         }
     }
 
     pub fn lookup_email(&self, e: &str, out: &mut Vec<u32>) {
         if let Some(v) = self.emails.get(e) {
-            out.extend_from_slice(v);
+            out.extend_from_slice(v.as_slice());
         }
     }
 
     pub fn lookup_hash(&self, h: &[u8], out: &mut Vec<u32>) {
         if let Some(v) = self.hashes.get(h) {
-            out.extend_from_slice(v);
+            out.extend_from_slice(v.as_slice());
         }
     }
 }
@@ -442,14 +609,7 @@ mod tests {
     }
 
     fn src(v: &str) -> Source {
-        Source {
-            indicator: format!("indicator--{v}"),
-            value: v.into(),
-            atom: v.into(),
-            whole: true,
-            valid_from: None,
-            valid_until: None,
-        }
+        Source::stix(&format!("indicator--{v}"), v, v, true)
     }
 
     #[test]

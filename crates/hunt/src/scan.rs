@@ -1012,17 +1012,7 @@ mod tests {
         let mut s = IocSet::default();
         for i in iocs {
             let v = i.canonical();
-            s.add(
-                i,
-                Source {
-                    indicator: v.clone(),
-                    value: v.clone(),
-                    atom: v,
-                    whole: true,
-                    valid_from: None,
-                    valid_until: None,
-                },
-            );
+            s.add(i, Source::stix(&v, &v, &v, true));
         }
         s
     }

@@ -170,7 +170,7 @@ fn emit(
     opts: &Options,
     sink: &mut dyn Sink,
 ) -> io::Result<u64> {
-    let mut by_indicator: Vec<(&str, Vec<u32>)> = Vec::new();
+    let mut by_indicator: Vec<(std::borrow::Cow<'_, str>, Vec<u32>)> = Vec::new();
     for &i in &hit.sources {
         let s = set.source(i);
         if opts.respect_validity {
@@ -182,9 +182,10 @@ fn emit(
                 }
             }
         }
-        match by_indicator.iter_mut().find(|(id, _)| *id == s.indicator) {
+        let id = set.indicator(i);
+        match by_indicator.iter_mut().find(|(x, _)| *x == id) {
             Some((_, v)) => v.push(i),
-            None => by_indicator.push((&s.indicator, vec![i])),
+            None => by_indicator.push((id, vec![i])),
         }
     }
     let canonical = match &hit.observed {
@@ -202,10 +203,10 @@ fn emit(
             offset,
             value: value.clone(),
             canonical: canonical.clone(),
-            indicator: id.to_owned(),
+            indicator: id.into_owned(),
             indicator_value: first.value.clone(),
             partial: srcs.iter().any(|&i| !set.source(i).whole),
-            atoms: srcs.iter().map(|&i| set.source(i).atom.clone()).collect(),
+            atoms: srcs.iter().map(|&i| set.atom(i).into_owned()).collect(),
             time: t.map(|(s, _)| time::rfc3339(s)),
             time_inferred: t.is_some_and(|(_, inferred)| inferred),
         };

@@ -10,14 +10,7 @@ fn set() -> IocSet {
         let a: std::net::Ipv4Addr = ip.parse().unwrap();
         s.add(
             Ioc::Ipv4(u32::from(a)),
-            Source {
-                indicator: format!("indicator--{i}"),
-                value: (*ip).into(),
-                atom: (*ip).into(),
-                whole: true,
-                valid_from: None,
-                valid_until: None,
-            },
+            Source::stix(&format!("indicator--{i}"), ip, ip, true),
         );
     }
     s

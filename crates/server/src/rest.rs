@@ -377,7 +377,7 @@ fn visible_indicators(view: &View) -> Result<stormwatch_hunt::document::Selected
     Ok(stormwatch_hunt::document::select(
         defs,
         Vec::new(),
-        Vec::new(),
+        Default::default(),
         stormwatch_intel::pack::ADVISORY_STIX,
     ))
 }
