@@ -46,7 +46,12 @@ pub struct Hit {
     pub end: usize,
     pub observed: Ioc,
     pub sources: Vec<u32>,
+    /// `\n` bytes in the buffer before `start`: the hit's 0-based line.
+    pub newlines: u64,
 }
+
+/// [`Hit::newlines`] not known yet (URL hits, found apart from the windows).
+const UNKNOWN_LINE: u64 = u64::MAX;
 
 /// Scans buffers against one indicator set.
 pub struct Scanner<'a> {
@@ -241,47 +246,49 @@ impl<'a> Scanner<'a> {
     /// into bit masks ([`Masks`]); a candidate token's bounds and character classes
     /// come from the masks, so bytes are visited one by one only for tokens that
     /// straddle a window edge.
-    pub fn scan(&self, buf: &[u8], f: &mut dyn FnMut(Hit)) {
-        let mut sc = Scratch::default();
-        let mut hits: Vec<Hit> = Vec::new();
-        let need_spec = self.v4 || self.v6 || self.dom || self.email;
-        if need_spec || self.hash {
-            #[cfg(target_arch = "x86_64")]
-            if self.avx2 {
-                // SAFETY: the CPU has AVX2 (checked at run time in `Scanner::new`).
-                unsafe { self.scan_windows_avx2(buf, need_spec, &mut sc, &mut hits) };
-            } else {
-                self.scan_windows::<false>(buf, need_spec, &mut sc, &mut hits);
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            self.scan_windows::<false>(buf, need_spec, &mut sc, &mut hits);
-        }
-        if self.url {
-            self.urls(buf, &mut hits);
-            hits.sort_by_key(|h| h.start);
-        }
-        for h in hits {
-            f(h);
-        }
+    ///
+    /// Returns the number of `\n` bytes in `buf` (counted from the same window
+    /// masks, so a caller numbering lines needs no second pass).
+    pub fn scan(&self, buf: &[u8], f: &mut dyn FnMut(Hit)) -> u64 {
+        self.scan_with(buf, self.avx2, f)
     }
 
     /// [`Scanner::scan`] without AVX2 (the SSE2 masks and the scalar IPv4 parse), so
     /// tests cover that path on machines that have AVX2.
     #[cfg(test)]
-    pub(crate) fn scan_portable(&self, buf: &[u8], f: &mut dyn FnMut(Hit)) {
+    pub(crate) fn scan_portable(&self, buf: &[u8], f: &mut dyn FnMut(Hit)) -> u64 {
+        self.scan_with(buf, false, f)
+    }
+
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+    fn scan_with(&self, buf: &[u8], avx2: bool, f: &mut dyn FnMut(Hit)) -> u64 {
         let mut sc = Scratch::default();
         let mut hits: Vec<Hit> = Vec::new();
         let need_spec = self.v4 || self.v6 || self.dom || self.email;
-        if need_spec || self.hash {
-            self.scan_windows::<false>(buf, need_spec, &mut sc, &mut hits);
-        }
+        let newlines = if need_spec || self.hash {
+            #[cfg(target_arch = "x86_64")]
+            let n = if avx2 {
+                // SAFETY: `avx2` is only true when the CPU has AVX2 (checked at run
+                // time in `Scanner::new`).
+                unsafe { self.scan_windows_avx2(buf, need_spec, &mut sc, &mut hits) }
+            } else {
+                self.scan_windows::<false>(buf, need_spec, &mut sc, &mut hits)
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            let n = self.scan_windows::<false>(buf, need_spec, &mut sc, &mut hits);
+            n
+        } else {
+            memchr::memchr_iter(b'\n', buf).count() as u64
+        };
         if self.url {
             self.urls(buf, &mut hits);
             hits.sort_by_key(|h| h.start);
+            fill_lines(buf, &mut hits);
         }
         for h in hits {
             f(h);
         }
+        newlines
     }
 
     /// [`Scanner::scan_windows`] compiled for AVX2.
@@ -293,7 +300,7 @@ impl<'a> Scanner<'a> {
         spec: bool,
         sc: &mut Scratch,
         hits: &mut Vec<Hit>,
-    ) {
+    ) -> u64 {
         self.scan_windows::<true>(buf, spec, sc, hits)
     }
 
@@ -304,7 +311,7 @@ impl<'a> Scanner<'a> {
         spec: bool,
         sc: &mut Scratch,
         hits: &mut Vec<Hit>,
-    ) {
+    ) -> u64 {
         let n = buf.len();
         // Bytes before `done` belong to tokens already examined.
         let mut done = 0usize;
@@ -314,6 +321,8 @@ impl<'a> Scanner<'a> {
         // their masks, not byte by byte.
         let mut prev = Masks::default();
         let mut m = Masks::at::<AVX2>(buf, 0);
+        // Newlines before the current window.
+        let mut lines = 0u64;
         while w < n {
             let next = Masks::at::<AVX2>(buf, w + 64);
             let mut cand = 0u64;
@@ -329,6 +338,8 @@ impl<'a> Scanner<'a> {
             while cand != 0 {
                 let pi = cand.trailing_zeros();
                 let p = w + pi as usize;
+                // A token holds no newline: every hit in it is on p's line.
+                sc.line = lines + u64::from((m.nl & ((1u64 << pi) - 1)).count_ones());
                 // Token start: after the last separator before p.
                 let below = !m.tok & ((1u64 << pi) - 1);
                 let before = !prev.tok;
@@ -423,6 +434,8 @@ impl<'a> Scanner<'a> {
                 }
                 cand &= low_cleared(done - w);
             }
+            // Windows skipped below lie inside one token: no newlines.
+            lines += u64::from(m.nl.count_ones());
             w += 64;
             if done > w + 64 {
                 // Skip whole windows inside a long token.
@@ -434,6 +447,7 @@ impl<'a> Scanner<'a> {
                 m = next;
             }
         }
+        lines
     }
 
     /// The plain byte-by-byte tokenizer the fast path must agree with (tests only).
@@ -465,6 +479,7 @@ impl<'a> Scanner<'a> {
             self.urls(buf, &mut hits);
             hits.sort_by_key(|h| h.start);
         }
+        fill_lines(buf, &mut hits);
         for h in hits {
             f(h);
         }
@@ -493,6 +508,7 @@ impl<'a> Scanner<'a> {
             end,
             observed,
             sources,
+            newlines: scratch.line,
         });
     }
 
@@ -720,6 +736,21 @@ fn v6_colons_fit(t: &[u8]) -> bool {
     colons == 7 || (colons == 6 && t.contains(&b'.')) || t.windows(2).any(|p| p == b"::")
 }
 
+/// Fills in [`Hit::newlines`] where it is unknown, counting from the hit before
+/// (`hits` sorted by position).
+fn fill_lines(buf: &[u8], hits: &mut [Hit]) {
+    let (mut pos, mut lines) = (0usize, 0u64);
+    for h in hits {
+        if h.newlines == UNKNOWN_LINE {
+            lines += memchr::memchr_iter(b'\n', &buf[pos..h.start]).count() as u64;
+            h.newlines = lines;
+        } else {
+            lines = h.newlines;
+        }
+        pos = h.start;
+    }
+}
+
 /// `u64` with the lowest `k` bits cleared (all bits cleared for `k >= 64`).
 #[inline]
 fn low_cleared(k: usize) -> u64 {
@@ -764,6 +795,8 @@ struct Masks {
     hex16: u64,
     /// Token bytes other than digits and `.`.
     other: u64,
+    /// `\n`.
+    nl: u64,
 }
 
 impl Masks {
@@ -825,8 +858,14 @@ impl Masks {
         // 32-byte loads from 32-byte slices of `w`.
         unsafe {
             let set = |b: u8| _mm256_set1_epi8(b as i8);
-            let (dot, colon, at, minus, under) =
-                (set(b'.'), set(b':'), set(b'@'), set(b'-'), set(b'_'));
+            let (dot, colon, at, minus, under, newline) = (
+                set(b'.'),
+                set(b':'),
+                set(b'@'),
+                set(b'-'),
+                set(b'_'),
+                set(b'\n'),
+            );
             let (d0, d9, la, lf, lg, lz, case) = (
                 set(b'0'),
                 set(b'9'),
@@ -855,6 +894,7 @@ impl Masks {
                 let v_hexl = within(y, la, lf);
                 let v_alpha = within(y, lg, lz);
                 let sh = k * 32;
+                m.nl |= bits(_mm256_cmpeq_epi8(x, newline)) << sh;
                 m.dot |= bits(v_dot) << sh;
                 m.colon |= bits(v_colon) << sh;
                 m.at |= bits(v_at) << sh;
@@ -886,8 +926,14 @@ impl Masks {
         // are unaligned 16-byte loads from 16-byte slices of `w`.
         unsafe {
             let set = |b: u8| _mm_set1_epi8(b as i8);
-            let (dot, colon, at, minus, under) =
-                (set(b'.'), set(b':'), set(b'@'), set(b'-'), set(b'_'));
+            let (dot, colon, at, minus, under, newline) = (
+                set(b'.'),
+                set(b':'),
+                set(b'@'),
+                set(b'-'),
+                set(b'_'),
+                set(b'\n'),
+            );
             let (d0, d9, la, lf, lg, lz, case) = (
                 set(b'0'),
                 set(b'9'),
@@ -915,6 +961,7 @@ impl Masks {
                 let v_hexl = within(y, la, lf);
                 let v_alpha = within(y, lg, lz);
                 let sh = k * 16;
+                m.nl |= bits(_mm_cmpeq_epi8(x, newline)) << sh;
                 m.dot |= bits(v_dot) << sh;
                 m.colon |= bits(v_colon) << sh;
                 m.at |= bits(v_at) << sh;
@@ -941,6 +988,7 @@ impl Masks {
             m.hexl |= on(c == HEXL);
             m.alpha |= on(c == ALPHA);
             m.dash |= on(c == DASH);
+            m.nl |= on(b == b'\n');
         }
         m.derived()
     }
@@ -977,6 +1025,8 @@ struct Scratch {
     /// The current token may hold a hex run of 32 or more (false only when the
     /// window masks prove it does not).
     hex_run: bool,
+    /// Newlines before the current token ([`UNKNOWN_LINE`] outside the windows).
+    line: u64,
 }
 
 impl Default for Scratch {
@@ -986,6 +1036,7 @@ impl Default for Scratch {
             bytes: Vec::new(),
             ids: Vec::new(),
             hex_run: true,
+            line: UNKNOWN_LINE,
         }
     }
 }
@@ -1280,6 +1331,7 @@ mod tests {
                 subdomains: true,
             },
             Ioc::Email("a@b.cd".into()),
+            Ioc::Url("http://example.com/a".into()),
         ];
         let mut texts: Vec<Vec<u8>> = Vec::new();
         let mut synth = Vec::new();
@@ -1291,6 +1343,9 @@ mod tests {
             synth.extend_from_slice(b" w.example.com:80 fe80::1 a@b.cd ");
             synth.extend_from_slice("01".repeat(16).as_bytes());
             synth.extend_from_slice(b".bin\n");
+            if pad % 3 == 0 {
+                synth.extend_from_slice(b"GET http://example.com/a 200\n\n");
+            }
         }
         texts.push(synth);
         if let Some(dir) = stormwatch_testkit::shared_data("logs/zeek/trickbot-2018-11-09") {
@@ -1317,12 +1372,14 @@ mod tests {
         let sc = Scanner::new(&s);
         for t in &texts {
             let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
-            sc.scan(t, &mut |h| a.push((h.start, h.end, h.sources)));
-            sc.scan_reference(t, &mut |h| b.push((h.start, h.end, h.sources)));
-            sc.scan_portable(t, &mut |h| c.push((h.start, h.end, h.sources)));
+            let na = sc.scan(t, &mut |h| a.push((h.start, h.end, h.sources, h.newlines)));
+            sc.scan_reference(t, &mut |h| b.push((h.start, h.end, h.sources, h.newlines)));
+            let nc = sc.scan_portable(t, &mut |h| c.push((h.start, h.end, h.sources, h.newlines)));
             assert!(!b.is_empty());
             assert_eq!(a, b);
             assert_eq!(c, b, "without AVX2");
+            let lines = memchr::memchr_iter(b'\n', t).count() as u64;
+            assert_eq!((na, nc), (lines, lines), "newlines counted from the masks");
             // Every split point: the same hits as a whole-buffer scan would give for
             // each half.
             for cut in [1, 63, 64, 65, 127, 128, 1000] {
@@ -1330,9 +1387,10 @@ mod tests {
                     let (x, y) = t.split_at(cut);
                     for part in [x, y] {
                         let (mut a, mut b) = (Vec::new(), Vec::new());
-                        sc.scan(part, &mut |h| a.push((h.start, h.end)));
-                        sc.scan_reference(part, &mut |h| b.push((h.start, h.end)));
+                        let n = sc.scan(part, &mut |h| a.push((h.start, h.end, h.newlines)));
+                        sc.scan_reference(part, &mut |h| b.push((h.start, h.end, h.newlines)));
                         assert_eq!(a, b);
+                        assert_eq!(n, memchr::memchr_iter(b'\n', part).count() as u64);
                     }
                 }
             }

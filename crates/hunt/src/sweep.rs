@@ -142,17 +142,14 @@ struct BlockHits {
 
 fn scan_block(scanner: &Scanner<'_>, block: &[u8], fmt: TimeFormat, year: i32) -> BlockHits {
     let mut hits = Vec::new();
-    let mut line = 0u64;
-    let mut pos = 0usize;
-    scanner.scan(block, &mut |h| {
-        line += memchr::memchr_iter(b'\n', &block[pos..h.start]).count() as u64;
-        pos = h.start;
+    // The scanner numbers lines from its window masks: no second pass here.
+    let newlines = scanner.scan(block, &mut |h| {
         let ls = memchr::memrchr(b'\n', &block[..h.start]).map_or(0, |i| i + 1);
         let le = memchr::memchr(b'\n', &block[h.start..]).map_or(block.len(), |i| h.start + i);
         let t = time::record_time(&block[ls..le], fmt, year);
+        let line = h.newlines;
         hits.push((h, line, t));
     });
-    let newlines = line + memchr::memchr_iter(b'\n', &block[pos..]).count() as u64;
     BlockHits { hits, newlines }
 }
 
