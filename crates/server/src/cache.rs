@@ -14,7 +14,8 @@
 //! `first`/`last` flags are those of when it was read: the server never reads them
 //! (version filters are applied by the store's queries).
 
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use stormwatch_store::Entry;

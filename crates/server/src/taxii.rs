@@ -429,7 +429,8 @@ fn cached_entries(
         }
         let rows: Vec<Arc<Entry>> = rows.into_iter().map(Arc::new).collect();
         cache.keep_entries(g, &rows);
-        let by_key: HashMap<i64, &Arc<Entry>> = rows.iter().map(|e| (e.cseq, e)).collect();
+        let by_key: rustc_hash::FxHashMap<i64, &Arc<Entry>> =
+            rows.iter().map(|e| (e.cseq, e)).collect();
         for (e, k) in got.iter_mut().zip(keys) {
             if e.is_none() {
                 *e = by_key.get(k).map(|x| Arc::clone(x));
@@ -491,7 +492,8 @@ fn cached_json(
         }
         let rows: Vec<(i64, Arc<str>)> = rows.into_iter().map(|(s, j)| (s, Arc::from(j))).collect();
         cache.keep_json(g, &rows);
-        let by_seq: HashMap<i64, &Arc<str>> = rows.iter().map(|(s, j)| (*s, j)).collect();
+        let by_seq: rustc_hash::FxHashMap<i64, &Arc<str>> =
+            rows.iter().map(|(s, j)| (*s, j)).collect();
         for (j, s) in json.iter_mut().zip(&seqs) {
             if j.is_none() {
                 *j = by_seq.get(s).map(|a| Arc::clone(a));

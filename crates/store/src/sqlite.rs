@@ -163,6 +163,17 @@ impl SqliteStore {
         self.conn
             .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|e| self.err(e))?;
+        // Plans never depend on bound values. Without this, a statement whose plan
+        // compared a parameter with a constant (`e.collection = ?1` beside the
+        // partial index `WHERE last = 1`) is re-prepared every time it leaves the
+        // statement cache (which clears its bindings): a re-parse per TAXII page,
+        // a tenth of the server's CPU under load.
+        self.conn
+            .set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+                true,
+            )
+            .map_err(|e| self.err(e))?;
         self.conn
             .execute_batch(
                 "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
