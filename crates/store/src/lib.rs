@@ -47,6 +47,10 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Values read in one snapshot with the store's content generation (`None` when
+/// nothing was read; see [`Store::keeps_content_generation`]).
+pub type Generational<T> = (Option<i64>, Vec<T>);
+
 /// Where the knowledge base lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -324,7 +328,7 @@ pub trait Store: Send {
         collection_id: &str,
         filter: &EntryFilter,
         limit: usize,
-    ) -> Result<(Option<i64>, Vec<i64>)> {
+    ) -> Result<Generational<i64>> {
         let _ = (collection_id, filter, limit);
         Err(StoreError::Unsupported(
             "this store keeps no content generation".into(),
@@ -333,7 +337,7 @@ pub trait Store: Send {
 
     /// The `cseq` of the latest entry of each of `ids` in every collection holding
     /// it (what [`Store::latest_entries`] returns), with the content generation.
-    fn latest_entry_keys(&self, ids: &[String]) -> Result<(Option<i64>, Vec<i64>)> {
+    fn latest_entry_keys(&self, ids: &[String]) -> Result<Generational<i64>> {
         let _ = ids;
         Err(StoreError::Unsupported(
             "this store keeps no content generation".into(),
@@ -342,7 +346,7 @@ pub trait Store: Send {
 
     /// Entries by `cseq` (no JSON; any order; deleted ones are missing), with the
     /// content generation read in the same snapshot.
-    fn entries_by_cseq(&self, cseqs: &[i64]) -> Result<(Option<i64>, Vec<Entry>)> {
+    fn entries_by_cseq(&self, cseqs: &[i64]) -> Result<Generational<Entry>> {
         let _ = cseqs;
         Err(StoreError::Unsupported(
             "this store keeps no content generation".into(),
@@ -351,7 +355,7 @@ pub trait Store: Send {
 
     /// The JSON of stored versions by [`Entry::seq`] (any order), with the content
     /// generation read in the same snapshot (`None`: nothing found).
-    fn json_by_seq(&self, seqs: &[i64]) -> Result<(Option<i64>, Vec<(i64, String)>)> {
+    fn json_by_seq(&self, seqs: &[i64]) -> Result<Generational<(i64, String)>> {
         let _ = seqs;
         Err(StoreError::Unsupported(
             "this store keeps no content generation".into(),

@@ -208,7 +208,7 @@ impl PostgresStore {
         &self,
         sql: &str,
         params: &[&(dyn ::postgres::types::ToSql + Sync)],
-    ) -> Result<(Option<i64>, Vec<i64>)> {
+    ) -> Result<Generational<i64>> {
         let rows = self.query(sql, params)?;
         let mut generation = None;
         let mut out = Vec::with_capacity(rows.len());
@@ -1039,7 +1039,7 @@ impl Store for PostgresStore {
         collection_id: &str,
         filter: &EntryFilter,
         limit: usize,
-    ) -> Result<(Option<i64>, Vec<i64>)> {
+    ) -> Result<Generational<i64>> {
         // One statement, so one snapshot: the generation and the keys agree.
         let (sql, a) = entries_sql(
             &format!("e.cseq, {GENERATION}"),
@@ -1051,14 +1051,14 @@ impl Store for PostgresStore {
         self.keys(&sql, &a.refs())
     }
 
-    fn latest_entry_keys(&self, ids: &[String]) -> Result<(Option<i64>, Vec<i64>)> {
+    fn latest_entry_keys(&self, ids: &[String]) -> Result<Generational<i64>> {
         self.keys(
             &format!("SELECT e.cseq, {GENERATION} FROM entries e WHERE e.last AND e.id = ANY($1)"),
             &[&ids],
         )
     }
 
-    fn entries_by_cseq(&self, cseqs: &[i64]) -> Result<(Option<i64>, Vec<Entry>)> {
+    fn entries_by_cseq(&self, cseqs: &[i64]) -> Result<Generational<Entry>> {
         if cseqs.is_empty() {
             return Ok((None, Vec::new()));
         }
@@ -1077,7 +1077,7 @@ impl Store for PostgresStore {
         Ok((generation, out))
     }
 
-    fn json_by_seq(&self, seqs: &[i64]) -> Result<(Option<i64>, Vec<(i64, String)>)> {
+    fn json_by_seq(&self, seqs: &[i64]) -> Result<Generational<(i64, String)>> {
         if seqs.is_empty() {
             return Ok((None, Vec::new()));
         }

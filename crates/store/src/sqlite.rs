@@ -110,7 +110,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the store at `path`.
     /// (generation, keys) from a statement selecting (key, generation).
-    fn keys(&self, sql: &str, params: impl rusqlite::Params) -> Result<(Option<i64>, Vec<i64>)> {
+    fn keys(&self, sql: &str, params: impl rusqlite::Params) -> Result<Generational<i64>> {
         let mut st = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
         let mut rows = st.query(params).map_err(|e| self.err(e))?;
         let mut out = Vec::new();
@@ -934,7 +934,7 @@ impl Store for SqliteStore {
         collection_id: &str,
         filter: &EntryFilter,
         limit: usize,
-    ) -> Result<(Option<i64>, Vec<i64>)> {
+    ) -> Result<Generational<i64>> {
         // One statement, so one snapshot: the generation and the keys agree.
         let (sql, args) = entries_sql(
             &format!("e.cseq, {GENERATION}"),
@@ -946,7 +946,7 @@ impl Store for SqliteStore {
         self.keys(&sql, rusqlite::params_from_iter(args.iter()))
     }
 
-    fn latest_entry_keys(&self, ids: &[String]) -> Result<(Option<i64>, Vec<i64>)> {
+    fn latest_entry_keys(&self, ids: &[String]) -> Result<Generational<i64>> {
         let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
         let sql = format!(
             "SELECT e.cseq, {GENERATION} FROM entries e
@@ -955,7 +955,7 @@ impl Store for SqliteStore {
         self.keys(&sql, [list])
     }
 
-    fn entries_by_cseq(&self, cseqs: &[i64]) -> Result<(Option<i64>, Vec<Entry>)> {
+    fn entries_by_cseq(&self, cseqs: &[i64]) -> Result<Generational<Entry>> {
         if cseqs.is_empty() {
             return Ok((None, Vec::new()));
         }
@@ -975,7 +975,7 @@ impl Store for SqliteStore {
         Ok((generation, out))
     }
 
-    fn json_by_seq(&self, seqs: &[i64]) -> Result<(Option<i64>, Vec<(i64, String)>)> {
+    fn json_by_seq(&self, seqs: &[i64]) -> Result<Generational<(i64, String)>> {
         if seqs.is_empty() {
             return Ok((None, Vec::new()));
         }
