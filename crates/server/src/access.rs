@@ -14,6 +14,7 @@
 //! store does not hold hides nothing).
 
 use sha2::{Digest, Sha256};
+use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -217,7 +218,12 @@ impl Policy {
 
     /// Filters entries to those `p` may see, relationship and sighting ends included.
     /// `ends` holds the latest entries (in any collection) of the ends' ids.
-    pub fn visible(&self, p: &Principal, e: &Entry, ends: &HashMap<String, Vec<Entry>>) -> bool {
+    pub fn visible<E: Borrow<Entry>>(
+        &self,
+        p: &Principal,
+        e: &Entry,
+        ends: &HashMap<String, Vec<E>>,
+    ) -> bool {
         if !self.sees_entry(p, e) {
             return false;
         }
@@ -226,15 +232,15 @@ impl Policy {
         }
         e.ends.iter().all(|id| match ends.get(id) {
             None => true,
-            Some(list) => list.iter().any(|x| self.sees_entry(p, x)),
+            Some(list) => list.iter().any(|x| self.sees_entry(p, x.borrow())),
         })
     }
 
     /// The access-log records for entries returned to `p` (AMBER and RED only).
-    pub fn log_records(
+    pub fn log_records<E: Borrow<Entry>>(
         &self,
         p: &Principal,
-        entries: &[Entry],
+        entries: &[E],
         endpoint: &str,
     ) -> Vec<AccessRecord> {
         let Principal::User(u) = p else {
@@ -243,7 +249,8 @@ impl Policy {
         let time = stormwatch_model::Timestamp::now().to_string();
         entries
             .iter()
-            .filter_map(|e| {
+            .map(Borrow::borrow)
+            .filter_map(|e: &Entry| {
                 let t = self.tlp_of(e);
                 (t >= Tlp::Amber).then(|| AccessRecord {
                     time: time.clone(),

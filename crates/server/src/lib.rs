@@ -7,6 +7,7 @@
 //! connections used on blocking threads. Request logs are JSON lines on stderr.
 
 pub mod access;
+mod cache;
 mod http;
 pub mod parse;
 mod rest;
@@ -44,6 +45,8 @@ pub struct Config {
     pub store_slots: usize,
     /// Serve HTTPS with this certificate and key (rustls, ring backend).
     pub tls: Option<TlsFiles>,
+    /// Bound of the in-memory cache of stored versions' JSON (bytes; 0: no cache).
+    pub object_cache_bytes: usize,
 }
 
 impl Config {
@@ -58,9 +61,13 @@ impl Config {
             threads: 0,
             store_slots: 0,
             tls: None,
+            object_cache_bytes: DEFAULT_OBJECT_CACHE_MIB << 20,
         }
     }
 }
+
+/// The default bound of the object cache, in MiB (`serve --object-cache`).
+pub const DEFAULT_OBJECT_CACHE_MIB: usize = 64;
 
 /// Errors that stop the server from starting.
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +120,8 @@ pub(crate) struct State {
     pub limiter: http::RateLimiter,
     pub tokens: Arc<access::TokenCache>,
     slots: Arc<tokio::sync::Semaphore>,
+    /// JSON of stored versions, shared by requests (see [`cache`]).
+    pub objects: cache::ObjectCache,
     pub started: Instant,
 }
 
@@ -213,6 +222,7 @@ pub fn run(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeEr
         limiter: http::RateLimiter::new(config.rate_limit),
         tokens: Arc::default(),
         slots: Arc::new(tokio::sync::Semaphore::new(slots)),
+        objects: cache::ObjectCache::new(config.object_cache_bytes),
         config,
         pool,
         policy: RwLock::new((Instant::now(), Arc::new(policy))),

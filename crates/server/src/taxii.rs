@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::access::{self, Policy, Principal};
+use crate::cache::ObjectCache;
 use crate::http::{
     self, check_accept, credential, json_response, with_user, ApiError, STIX, TAXII,
 };
@@ -217,10 +218,28 @@ pub(crate) fn parse_params(q: Q, max_page: usize) -> Result<Params, ApiError> {
     crate::parse::taxii_params(&pairs, max_page)
 }
 
+/// The JSON of a page's object: read for this request, or shared with the cache.
+pub(crate) enum Json {
+    Owned(String),
+    Shared(Arc<str>),
+}
+
+impl Json {
+    fn as_str(&self) -> &str {
+        match self {
+            Json::Owned(s) => s,
+            Json::Shared(s) => s,
+        }
+    }
+}
+
 /// A page of visible entries.
 pub(crate) struct Page {
-    pub entries: Vec<Entry>,
+    pub entries: Vec<Arc<Entry>>,
     pub more: bool,
+    /// The entries' JSON, in order, when asked for (the entries themselves then
+    /// carry none).
+    pub json: Vec<Json>,
 }
 
 impl Page {
@@ -233,7 +252,38 @@ impl Page {
 
 /// Walks a collection from the cursor, keeping what `p` may see, until `limit`
 /// entries are found and one more visible entry shows there are more.
+///
+/// With the cache (see [`crate::cache`]), the store is asked only which entries
+/// the page and the relationships' ends are (their `cseq`); their data and JSON
+/// come from the cache, and only what it lacks from the store. Visibility is
+/// decided on that data exactly as without the cache.
 pub(crate) fn page(
+    store: &dyn Store,
+    cache: &ObjectCache,
+    policy: &Policy,
+    p: &Principal,
+    collection: &Collection,
+    params: &Params,
+    with_json: bool,
+) -> Result<Page, ApiError> {
+    if cache.enabled() && store.keeps_content_generation() {
+        if let Some(page) = page_cached(store, cache, policy, p, collection, params, with_json)
+            .map_err(ApiError::store)?
+        {
+            return Ok(page);
+        }
+        // A write replaced a version, or an entry was deleted, while the page was
+        // read: it is read again without the cache.
+    }
+    page_plain(store, policy, p, collection, params, with_json)
+}
+
+fn chunk_of(params: &Params) -> usize {
+    (params.limit + 1).clamp(16, 1001)
+}
+
+/// [`page`] without the cache: entries (and JSON) straight from the store.
+fn page_plain(
     store: &dyn Store,
     policy: &Policy,
     p: &Principal,
@@ -243,7 +293,8 @@ pub(crate) fn page(
 ) -> Result<Page, ApiError> {
     let mut filter = params.filter.clone();
     let mut out = Vec::with_capacity(params.limit.min(1000));
-    let chunk = (params.limit + 1).clamp(16, 1001);
+    let mut json = Vec::new();
+    let chunk = chunk_of(params);
     loop {
         let batch = store
             .entries(&collection.id, &filter, chunk, with_json)
@@ -254,39 +305,220 @@ pub(crate) fn page(
         } else {
             access::ends_of(store, &batch).map_err(ApiError::store)?
         };
-        for e in batch {
+        for mut e in batch {
             filter.after_cseq = e.cseq;
             if policy.visible(p, &e, &ends) {
                 if out.len() == params.limit {
                     return Ok(Page {
                         entries: out,
                         more: true,
+                        json,
                     });
                 }
-                out.push(e);
+                if with_json {
+                    json.push(Json::Owned(e.json.take().unwrap_or_else(|| "null".into())));
+                }
+                out.push(Arc::new(e));
             }
         }
         if done {
             return Ok(Page {
                 entries: out,
                 more: false,
+                json,
             });
         }
     }
+}
+
+/// Every read of one page must be under one content generation: false when `g`
+/// differs from the one seen first (`None`: the read matched nothing).
+fn same_generation(seen: &mut Option<i64>, g: Option<i64>) -> bool {
+    match (g, *seen) {
+        (None, _) => true,
+        (Some(g), None) => {
+            *seen = Some(g);
+            true
+        }
+        (Some(g), Some(s)) => g == s,
+    }
+}
+
+type CacheResult<T> = stormwatch_store::Result<Option<T>>;
+
+/// [`page`] through the cache; None when the page must be read again without it.
+fn page_cached(
+    store: &dyn Store,
+    cache: &ObjectCache,
+    policy: &Policy,
+    p: &Principal,
+    collection: &Collection,
+    params: &Params,
+    with_json: bool,
+) -> CacheResult<Page> {
+    let mut filter = params.filter.clone();
+    let mut out = Vec::with_capacity(params.limit.min(1000));
+    let chunk = chunk_of(params);
+    let mut generation = None;
+    let more = 'walk: loop {
+        let (g, keys) = store.entry_keys(&collection.id, &filter, chunk)?;
+        if !same_generation(&mut generation, g) {
+            return Ok(None);
+        }
+        let done = keys.len() < chunk;
+        let Some(batch) = cached_entries(store, cache, &mut generation, &keys)? else {
+            return Ok(None);
+        };
+        let ends = if matches!(p, Principal::Owner) {
+            HashMap::new()
+        } else {
+            let Some(ends) = cached_ends(store, cache, &mut generation, &batch)? else {
+                return Ok(None);
+            };
+            ends
+        };
+        for e in batch {
+            filter.after_cseq = e.cseq;
+            if policy.visible(p, &e, &ends) {
+                if out.len() == params.limit {
+                    break 'walk true;
+                }
+                out.push(e);
+            }
+        }
+        if done {
+            break false;
+        }
+    };
+    let json = match (with_json, generation) {
+        (true, Some(g)) => match cached_json(store, cache, &mut generation, g, &out)? {
+            Some(j) => j,
+            None => return Ok(None),
+        },
+        _ => Vec::new(),
+    };
+    Ok(Some(Page {
+        entries: out,
+        more,
+        json,
+    }))
+}
+
+/// The entries of `keys`, in order, from the cache or else the store (None: one
+/// was deleted meanwhile, or the generation moved).
+fn cached_entries(
+    store: &dyn Store,
+    cache: &ObjectCache,
+    generation: &mut Option<i64>,
+    keys: &[i64],
+) -> CacheResult<Vec<Arc<Entry>>> {
+    let Some(g) = *generation else {
+        return Ok(Some(Vec::new()));
+    };
+    let mut got = cache.entries(g, keys);
+    let missing: Vec<i64> = keys
+        .iter()
+        .zip(&got)
+        .filter(|(_, e)| e.is_none())
+        .map(|(k, _)| *k)
+        .collect();
+    if !missing.is_empty() {
+        let (g2, rows) = store.entries_by_cseq(&missing)?;
+        if !same_generation(generation, g2) {
+            return Ok(None);
+        }
+        let rows: Vec<Arc<Entry>> = rows.into_iter().map(Arc::new).collect();
+        cache.keep_entries(g, &rows);
+        let by_key: rustc_hash::FxHashMap<i64, &Arc<Entry>> =
+            rows.iter().map(|e| (e.cseq, e)).collect();
+        for (e, k) in got.iter_mut().zip(keys) {
+            if e.is_none() {
+                *e = by_key.get(k).map(|x| Arc::clone(x));
+            }
+        }
+    }
+    Ok(got.into_iter().collect())
+}
+
+/// The latest entries of the relationships' ends in `batch`, by id.
+fn cached_ends(
+    store: &dyn Store,
+    cache: &ObjectCache,
+    generation: &mut Option<i64>,
+    batch: &[Arc<Entry>],
+) -> CacheResult<HashMap<String, Vec<Arc<Entry>>>> {
+    let mut ids: Vec<String> = batch.iter().flat_map(|e| e.ends.iter().cloned()).collect();
+    let mut map: HashMap<String, Vec<Arc<Entry>>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(Some(map));
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let (g, keys) = store.latest_entry_keys(&ids)?;
+    if !same_generation(generation, g) {
+        return Ok(None);
+    }
+    let Some(ends) = cached_entries(store, cache, generation, &keys)? else {
+        return Ok(None);
+    };
+    for e in ends {
+        map.entry(e.id.clone()).or_default().push(e);
+    }
+    Ok(Some(map))
+}
+
+/// The JSON of `entries`, in order, from the cache or else the store.
+fn cached_json(
+    store: &dyn Store,
+    cache: &ObjectCache,
+    generation: &mut Option<i64>,
+    g: i64,
+    entries: &[Arc<Entry>],
+) -> CacheResult<Vec<Json>> {
+    let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
+    let mut json = cache.json(g, &seqs);
+    let mut missing: Vec<i64> = seqs
+        .iter()
+        .zip(&json)
+        .filter(|(_, j)| j.is_none())
+        .map(|(s, _)| *s)
+        .collect();
+    if !missing.is_empty() {
+        missing.sort_unstable();
+        missing.dedup();
+        let (g2, rows) = store.json_by_seq(&missing)?;
+        if !same_generation(generation, g2) {
+            return Ok(None);
+        }
+        let rows: Vec<(i64, Arc<str>)> = rows.into_iter().map(|(s, j)| (s, Arc::from(j))).collect();
+        cache.keep_json(g, &rows);
+        let by_seq: rustc_hash::FxHashMap<i64, &Arc<str>> =
+            rows.iter().map(|(s, j)| (*s, j)).collect();
+        for (j, s) in json.iter_mut().zip(&seqs) {
+            if j.is_none() {
+                *j = by_seq.get(s).map(|a| Arc::clone(a));
+            }
+        }
+    }
+    // A version the store does not hold (None): the page is read the plain way.
+    Ok(json
+        .into_iter()
+        .map(|j| j.map(Json::Shared))
+        .collect::<Option<Vec<_>>>())
 }
 
 fn log_reads(
     store: &mut dyn Store,
     policy: &Policy,
     p: &Principal,
-    entries: &[Entry],
+    entries: &[Arc<Entry>],
     endpoint: &str,
 ) -> Result<(), ApiError> {
     let recs = policy.log_records(p, entries, endpoint);
     store.log_access(&recs).map_err(ApiError::store)
 }
 
-fn date_headers(mut r: Response, entries: &[Entry]) -> Response {
+fn date_headers(mut r: Response, entries: &[Arc<Entry>]) -> Response {
     if let (Some(a), Some(b)) = (entries.first(), entries.last()) {
         for (name, e) in [
             ("x-taxii-date-added-first", a),
@@ -303,9 +535,9 @@ fn date_headers(mut r: Response, entries: &[Entry]) -> Response {
 fn envelope(page: &Page) -> String {
     let mut s = String::with_capacity(
         64 + page
-            .entries
+            .json
             .iter()
-            .map(|e| e.json.as_ref().map_or(0, String::len) + 1)
+            .map(|j| j.as_str().len() + 1)
             .sum::<usize>(),
     );
     s.push_str("{\"more\":");
@@ -316,11 +548,11 @@ fn envelope(page: &Page) -> String {
         s.push('"');
     }
     s.push_str(",\"objects\":[");
-    for (i, e) in page.entries.iter().enumerate() {
+    for (i, j) in page.json.iter().enumerate() {
         if i > 0 {
             s.push(',');
         }
-        s.push_str(e.json.as_deref().unwrap_or("null"));
+        s.push_str(j.as_str());
     }
     s.push_str("]}");
     s
@@ -334,16 +566,13 @@ async fn objects(
 ) -> Result<Response, ApiError> {
     check_accept(&headers, TAXII)?;
     let params = parse_params(q, st.config.max_page)?;
+    let st2 = Arc::clone(&st);
     let ((body, entries), user) = authed(&st, &headers, move |s, policy, p| {
         let c = readable(policy, p, &cid)?;
-        let page = page(s, policy, p, c, &params, true)?;
+        let page = page(s, &st2.objects, policy, p, c, &params, true)?;
         log_reads(s, policy, p, &page.entries, "taxii objects")?;
         let body = envelope(&page);
-        let mut entries = page.entries;
-        for e in &mut entries {
-            e.json = None;
-        }
-        Ok((body, entries))
+        Ok((body, page.entries))
     })
     .await?;
     Ok(with_user(date_headers(taxii_ok(body), &entries), user))
@@ -358,9 +587,10 @@ async fn object(
     check_accept(&headers, TAXII)?;
     let mut params = parse_params(q, st.config.max_page)?;
     params.filter.ids = vec![oid.clone()];
+    let st2 = Arc::clone(&st);
     let ((body, entries), user) = authed(&st, &headers, move |s, policy, p| {
         let c = readable(policy, p, &cid)?;
-        let page = page(s, policy, p, c, &params, true)?;
+        let page = page(s, &st2.objects, policy, p, c, &params, true)?;
         if page.entries.is_empty() && params.filter.after_cseq == 0 {
             return Err(ApiError::not_found(format!(
                 "no object {oid:?} matching the request is visible in this collection"
@@ -368,11 +598,7 @@ async fn object(
         }
         log_reads(s, policy, p, &page.entries, "taxii object")?;
         let body = envelope(&page);
-        let mut entries = page.entries;
-        for e in &mut entries {
-            e.json = None;
-        }
-        Ok((body, entries))
+        Ok((body, page.entries))
     })
     .await?;
     Ok(with_user(date_headers(taxii_ok(body), &entries), user))
@@ -398,9 +624,10 @@ async fn versions(
         all: true,
         ..Default::default()
     };
+    let st2 = Arc::clone(&st);
     let ((body, entries), user) = authed(&st, &headers, move |s, policy, p| {
         let c = readable(policy, p, &cid)?;
-        let page = page(s, policy, p, c, &params, false)?;
+        let page = page(s, &st2.objects, policy, p, c, &params, false)?;
         if page.entries.is_empty() && params.filter.after_cseq == 0 {
             return Err(ApiError::not_found(format!(
                 "no object {oid:?} matching the request is visible in this collection"
@@ -408,7 +635,7 @@ async fn versions(
         }
         let mut v = serde_json::json!({
             "more": page.more,
-            "versions": page.entries.iter().map(version_display).collect::<Vec<_>>(),
+            "versions": page.entries.iter().map(|e| version_display(e)).collect::<Vec<_>>(),
         });
         if let Some(n) = page.next() {
             v["next"] = n.into();
@@ -427,9 +654,10 @@ async fn manifest(
 ) -> Result<Response, ApiError> {
     check_accept(&headers, TAXII)?;
     let params = parse_params(q, st.config.max_page)?;
+    let st2 = Arc::clone(&st);
     let ((body, entries), user) = authed(&st, &headers, move |s, policy, p| {
         let c = readable(policy, p, &cid)?;
-        let page = page(s, policy, p, c, &params, false)?;
+        let page = page(s, &st2.objects, policy, p, c, &params, false)?;
         let list: Vec<serde_json::Value> = page
             .entries
             .iter()
@@ -462,6 +690,7 @@ async fn delete_object(
     let mut params = parse_params(q, st.config.max_page)?;
     params.filter.ids = vec![oid.clone()];
     let explicit_version = params.filter.versions != VersionMatch::last();
+    let st2 = Arc::clone(&st);
     let ((), user) = authed(&st, &headers, move |s, policy, p| {
         let c = find_collection(policy, p, &cid)?.clone();
         if !policy.can_write(p, &c.id) {
@@ -477,7 +706,7 @@ async fn delete_object(
             };
         }
         params.limit = usize::MAX >> 2;
-        let visible = page(s, policy, p, &c, &params, false)?;
+        let visible = page(s, &st2.objects, policy, p, &c, &params, false)?;
         if visible.entries.is_empty() {
             return Err(ApiError::not_found(format!(
                 "no object {oid:?} matching the request is visible in this collection"

@@ -307,6 +307,18 @@ impl Fixture {
 #[test]
 fn every_endpoint_shows_each_principal_exactly_its_visible_set() {
     let f = fixture();
+    // Warm the server's object cache with every object first (R sees the RED ones,
+    // A the AMBER+STRICT ones, through the objects listing and by id), so that what
+    // follows checks the rule with the JSON of hidden objects in memory.
+    for p in ["R", "A", "C"] {
+        f.walk(p, "objects", 100, "id");
+        for oid in f.expected.keys() {
+            f.get(
+                p,
+                &format!("/taxii2/root/collections/{}/objects/{oid}/", f.collection),
+            );
+        }
+    }
     for p in ["A", "C", "O", "R"] {
         let want = f.expected_for(p);
         for limit in [1, 2, 3, 100] {
@@ -478,6 +490,110 @@ fn principals_without_a_grant_or_credential_see_nothing_but_discovery() {
         b"",
     );
     assert_eq!(st, 403);
+}
+
+/// The object cache never serves stale or hidden JSON: a version replaced in place
+/// (same id and `modified`, other content and markings), a newer version and a
+/// deleted entry, each written by another process on the same store while the
+/// server's cache holds the old JSON, show at once.
+#[test]
+fn a_warm_cache_serves_no_stale_or_hidden_object() {
+    let f = fixture();
+    let all = |p: &str| -> BTreeMap<String, Value> {
+        let (st, _, v) = f.get(
+            p,
+            &format!(
+                "/taxii2/root/collections/{}/objects/?limit=1000",
+                f.collection
+            ),
+        );
+        assert_eq!(st, 200, "{v}");
+        v["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| (o["id"].as_str().unwrap().to_owned(), o.clone()))
+            .collect()
+    };
+    for p in ["A", "R", "O"] {
+        all(p);
+    }
+    let before = all("O");
+    let m = |n| id(n, "malware");
+    assert!(before.contains_key(&m(2)) && before.contains_key(&m(3)));
+    assert!(before.contains_key(&id(20, "relationship")));
+    // Another process writes to the same store.
+    let mut s = SqliteStore::open(&f.db).unwrap();
+    s.use_collection("tlp").unwrap();
+    let t0 = "2025-01-01T00:00:00.000Z";
+    let mut m2 = malware(2, &[RED], OWNER_IDENTITY, t0); // was WHITE: now RED, nobody named
+    let mut m3 = malware(3, &[GREEN], OWNER_IDENTITY, t0); // same marking, other content
+    for (o, d) in [(&mut m2, "now red"), (&mut m3, "replaced text")] {
+        let mut v: Value = serde_json::from_str(&o.text).unwrap();
+        v["description"] = d.into();
+        *o = obj(v);
+    }
+    let mut m1 = malware(1, &[CLEAR], OWNER_IDENTITY, "2025-09-01T00:00:00.000Z");
+    let mut v: Value = serde_json::from_str(&m1.text).unwrap();
+    v["description"] = "a newer version".into();
+    m1 = obj(v);
+    let r = s.write(&[m2, m3, m1], &mut |_| {}).unwrap();
+    assert_eq!(r.replaced.len(), 2, "{r:?}");
+    let deleted = s
+        .delete_entries(&f.collection, &m(4), &Default::default(), &[])
+        .unwrap();
+    assert_eq!(deleted, 1);
+    drop(s);
+    for p in ["A", "C", "O", "R"] {
+        let now = all(p);
+        assert!(
+            !now.contains_key(&m(2)),
+            "{p}: a RED object leaked from the cache"
+        );
+        assert!(
+            !now.contains_key(&id(20, "relationship")),
+            "{p}: a relationship with a hidden end leaked"
+        );
+        assert!(!now.contains_key(&m(4)), "{p}: a deleted entry was served");
+        assert_eq!(
+            now[&m(3)]["description"],
+            "replaced text",
+            "{p}: stale JSON"
+        );
+        assert_eq!(now[&m(1)]["description"], "a newer version", "{p}");
+        assert_eq!(now[&m(1)]["modified"], "2025-09-01T00:00:00.000Z", "{p}");
+        // By id too.
+        let (st, _, v) = f.get(
+            p,
+            &format!(
+                "/taxii2/root/collections/{}/objects/{}/",
+                f.collection,
+                m(2)
+            ),
+        );
+        assert_eq!(st, 404, "{p}: {v}");
+        let (st, _, v) = f.get(
+            p,
+            &format!(
+                "/taxii2/root/collections/{}/objects/{}/",
+                f.collection,
+                m(3)
+            ),
+        );
+        assert_eq!(st, 200);
+        assert_eq!(v["objects"][0]["description"], "replaced text", "{p}");
+    }
+    // The older version of m1 is still served, from the cache, when asked for.
+    let (st, _, v) = f.get(
+        "O",
+        &format!(
+            "/taxii2/root/collections/{}/objects/{}/?match[version]=first",
+            f.collection,
+            m(1)
+        ),
+    );
+    assert_eq!(st, 200);
+    assert_eq!(v["objects"][0], before[&m(1)]);
 }
 
 #[test]

@@ -47,6 +47,10 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Values read in one snapshot with the store's content generation (`None` when
+/// nothing was read; see [`Store::keeps_content_generation`]).
+pub type Generational<T> = (Option<i64>, Vec<T>);
+
 /// Where the knowledge base lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -299,6 +303,64 @@ pub trait Store: Send {
         limit: usize,
         with_json: bool,
     ) -> Result<Vec<Entry>>;
+
+    /// Whether this backend keeps a content generation, so that what
+    /// [`Store::entries_by_cseq`] and [`Store::json_by_seq`] return may be cached.
+    ///
+    /// An entry's data (everything but its `first`/`last` flags) and a stored
+    /// version's JSON never change, except when a write replaces a version in place
+    /// (same id and `modified`, other content); every such write increases the
+    /// content generation in its transaction. So what is read for a `cseq` or a
+    /// `seq` under generation `g` is what every snapshot with generation `g` holds
+    /// for it: (generation, cseq) and (generation, seq) are cache keys that are
+    /// never stale. Which entries a listing holds, and which are `first` or `last`,
+    /// change with every write and delete: those come from the store every time
+    /// ([`Store::entry_keys`], [`Store::latest_entry_keys`]).
+    fn keeps_content_generation(&self) -> bool {
+        false
+    }
+
+    /// The `cseq` of each entry of [`Store::entries`] (same filter, order and
+    /// limit), with the content generation read in the same snapshot (`None` when
+    /// nothing matched).
+    fn entry_keys(
+        &self,
+        collection_id: &str,
+        filter: &EntryFilter,
+        limit: usize,
+    ) -> Result<Generational<i64>> {
+        let _ = (collection_id, filter, limit);
+        Err(StoreError::Unsupported(
+            "this store keeps no content generation".into(),
+        ))
+    }
+
+    /// The `cseq` of the latest entry of each of `ids` in every collection holding
+    /// it (what [`Store::latest_entries`] returns), with the content generation.
+    fn latest_entry_keys(&self, ids: &[String]) -> Result<Generational<i64>> {
+        let _ = ids;
+        Err(StoreError::Unsupported(
+            "this store keeps no content generation".into(),
+        ))
+    }
+
+    /// Entries by `cseq` (no JSON; any order; deleted ones are missing), with the
+    /// content generation read in the same snapshot.
+    fn entries_by_cseq(&self, cseqs: &[i64]) -> Result<Generational<Entry>> {
+        let _ = cseqs;
+        Err(StoreError::Unsupported(
+            "this store keeps no content generation".into(),
+        ))
+    }
+
+    /// The JSON of stored versions by [`Entry::seq`] (any order), with the content
+    /// generation read in the same snapshot (`None`: nothing found).
+    fn json_by_seq(&self, seqs: &[i64]) -> Result<Generational<(i64, String)>> {
+        let _ = seqs;
+        Err(StoreError::Unsupported(
+            "this store keeps no content generation".into(),
+        ))
+    }
 
     /// The latest entry of each of `ids` in every collection holding it (no JSON).
     fn latest_entries(&self, ids: &[String]) -> Result<Vec<Entry>>;

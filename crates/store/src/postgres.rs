@@ -203,6 +203,22 @@ impl PostgresStore {
         client.query(&st, params).map_err(|e| self.err(e))
     }
 
+    /// (generation, keys) from a statement selecting (key, generation).
+    fn keys(
+        &self,
+        sql: &str,
+        params: &[&(dyn ::postgres::types::ToSql + Sync)],
+    ) -> Result<Generational<i64>> {
+        let rows = self.query(sql, params)?;
+        let mut generation = None;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(r.try_get::<_, i64>(0).map_err(|e| self.err(e))?);
+            generation = Some(r.try_get::<_, i64>(1).map_err(|e| self.err(e))?);
+        }
+        Ok((generation, out))
+    }
+
     fn objects(
         &self,
         sql: &str,
@@ -239,7 +255,12 @@ fn row_to_object(r: &Row) -> StoredObject {
 }
 
 const ENTRY_COLS: &str = "e.cseq, e.collection, e.id, e.type, e.version, e.spec_version, e.added, \
-     e.markings, e.created_by, e.ends, e.first, e.last";
+     e.markings, e.created_by, e.ends, e.first, e.last, e.seq";
+
+/// The content generation (see [`Store::json_by_seq`]) as a scalar subquery: 0
+/// until a write first replaces a stored version in place.
+const GENERATION: &str =
+    "coalesce((SELECT value::BIGINT FROM meta WHERE key = 'content_generation'), 0)";
 
 fn split_list(s: String) -> Vec<String> {
     s.split(' ')
@@ -262,7 +283,8 @@ fn row_to_entry(r: &Row) -> Entry {
         ends: split_list(r.get(9)),
         first: r.get(10),
         last: r.get(11),
-        json: r.get(12),
+        seq: r.get(12),
+        json: r.get(13),
     }
 }
 
@@ -383,6 +405,13 @@ fn write_tx(
                 tx.execute(
                     &replace,
                     &[&seq, &obj.text.as_ref(), &m.revoked, &m.deprecated],
+                )?;
+                // The JSON of a stored version changed: caches keyed on seq must
+                // not serve the old one (see `Store::json_by_seq`).
+                tx.execute(
+                    "INSERT INTO meta(key, value) VALUES ('content_generation', '1')
+                     ON CONFLICT (key) DO UPDATE SET value = (meta.value::BIGINT + 1)::TEXT",
+                    &[],
                 )?;
                 tx.execute(&del_markings, &[&seq])?;
                 tx.execute(
@@ -550,6 +579,55 @@ impl Args {
     fn refs(&self) -> Vec<&(dyn ::postgres::types::ToSql + Sync)> {
         self.0.iter().map(|b| b.as_ref() as _).collect()
     }
+}
+
+/// `SELECT {select} FROM entries e{join} WHERE ...` for a listing.
+fn entries_sql(
+    select: &str,
+    join: &str,
+    collection_id: &str,
+    filter: &EntryFilter,
+    limit: usize,
+) -> (String, Args) {
+    let mut a = Args(Vec::new());
+    let pc = a.push(collection_id.to_owned());
+    let pa = a.push(filter.after_cseq);
+    let mut sql =
+        format!("SELECT {select} FROM entries e{join} WHERE e.collection = {pc} AND e.cseq > {pa}");
+    for (col, vals) in [
+        ("e.id", &filter.ids),
+        ("e.type", &filter.types),
+        ("e.spec_version", &filter.spec_versions),
+    ] {
+        if !vals.is_empty() {
+            let l = a.list(vals);
+            sql.push_str(&format!(" AND {col} IN ({l})"));
+        }
+    }
+    if let Some(x) = &filter.added_after {
+        let p = a.push(x.clone());
+        sql.push_str(&format!(" AND e.added > {p}"));
+    }
+    let v = &filter.versions;
+    if !v.all {
+        let mut parts = Vec::new();
+        if v.last || (!v.first && v.exact.is_empty()) {
+            parts.push("e.last".to_owned());
+        }
+        if v.first {
+            parts.push("e.first".to_owned());
+        }
+        if !v.exact.is_empty() {
+            let l = a.list(&v.exact);
+            parts.push(format!("e.version IN ({l})"));
+        }
+        sql.push_str(&format!(" AND ({})", parts.join(" OR ")));
+    }
+    sql.push_str(&format!(
+        " ORDER BY e.cseq LIMIT {}",
+        limit.min(i64::MAX as usize)
+    ));
+    (sql, a)
 }
 
 impl Store for PostgresStore {
@@ -933,50 +1011,18 @@ impl Store for PostgresStore {
         limit: usize,
         with_json: bool,
     ) -> Result<Vec<Entry>> {
-        let mut a = Args(Vec::new());
         let (json, join) = if with_json {
             ("o.json", " JOIN objects o ON o.seq = e.seq")
         } else {
             ("NULL::TEXT", "")
         };
-        let pc = a.push(collection_id.to_owned());
-        let pa = a.push(filter.after_cseq);
-        let mut sql = format!(
-            "SELECT {ENTRY_COLS}, {json} FROM entries e{join} WHERE e.collection = {pc} AND e.cseq > {pa}"
+        let (sql, a) = entries_sql(
+            &format!("{ENTRY_COLS}, {json}, NULL::BIGINT"),
+            join,
+            collection_id,
+            filter,
+            limit,
         );
-        for (col, vals) in [
-            ("e.id", &filter.ids),
-            ("e.type", &filter.types),
-            ("e.spec_version", &filter.spec_versions),
-        ] {
-            if !vals.is_empty() {
-                let l = a.list(vals);
-                sql.push_str(&format!(" AND {col} IN ({l})"));
-            }
-        }
-        if let Some(x) = &filter.added_after {
-            let p = a.push(x.clone());
-            sql.push_str(&format!(" AND e.added > {p}"));
-        }
-        let v = &filter.versions;
-        if !v.all {
-            let mut parts = Vec::new();
-            if v.last || (!v.first && v.exact.is_empty()) {
-                parts.push("e.last".to_owned());
-            }
-            if v.first {
-                parts.push("e.first".to_owned());
-            }
-            if !v.exact.is_empty() {
-                let l = a.list(&v.exact);
-                parts.push(format!("e.version IN ({l})"));
-            }
-            sql.push_str(&format!(" AND ({})", parts.join(" OR ")));
-        }
-        sql.push_str(&format!(
-            " ORDER BY e.cseq LIMIT {}",
-            limit.min(i64::MAX as usize)
-        ));
         Ok(self
             .query(&sql, &a.refs())?
             .iter()
@@ -984,10 +1030,77 @@ impl Store for PostgresStore {
             .collect())
     }
 
+    fn keeps_content_generation(&self) -> bool {
+        true
+    }
+
+    fn entry_keys(
+        &self,
+        collection_id: &str,
+        filter: &EntryFilter,
+        limit: usize,
+    ) -> Result<Generational<i64>> {
+        // One statement, so one snapshot: the generation and the keys agree.
+        let (sql, a) = entries_sql(
+            &format!("e.cseq, {GENERATION}"),
+            "",
+            collection_id,
+            filter,
+            limit,
+        );
+        self.keys(&sql, &a.refs())
+    }
+
+    fn latest_entry_keys(&self, ids: &[String]) -> Result<Generational<i64>> {
+        self.keys(
+            &format!("SELECT e.cseq, {GENERATION} FROM entries e WHERE e.last AND e.id = ANY($1)"),
+            &[&ids],
+        )
+    }
+
+    fn entries_by_cseq(&self, cseqs: &[i64]) -> Result<Generational<Entry>> {
+        if cseqs.is_empty() {
+            return Ok((None, Vec::new()));
+        }
+        let rows = self.query(
+            &format!(
+                "SELECT {ENTRY_COLS}, NULL::TEXT, {GENERATION} FROM entries e WHERE e.cseq = ANY($1)"
+            ),
+            &[&cseqs],
+        )?;
+        let mut generation = None;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            generation = Some(r.try_get::<_, i64>(14).map_err(|e| self.err(e))?);
+            out.push(row_to_entry(r));
+        }
+        Ok((generation, out))
+    }
+
+    fn json_by_seq(&self, seqs: &[i64]) -> Result<Generational<(i64, String)>> {
+        if seqs.is_empty() {
+            return Ok((None, Vec::new()));
+        }
+        let rows = self.query(
+            &format!("SELECT seq, json, {GENERATION} FROM objects WHERE seq = ANY($1)"),
+            &[&seqs],
+        )?;
+        let mut generation = None;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            generation = Some(r.try_get::<_, i64>(2).map_err(|e| self.err(e))?);
+            out.push((
+                r.try_get::<_, i64>(0).map_err(|e| self.err(e))?,
+                r.try_get::<_, String>(1).map_err(|e| self.err(e))?,
+            ));
+        }
+        Ok((generation, out))
+    }
+
     fn latest_entries(&self, ids: &[String]) -> Result<Vec<Entry>> {
         Ok(self
             .query(
-                &format!("SELECT {ENTRY_COLS}, NULL::TEXT FROM entries e WHERE e.last AND e.id = ANY($1)"),
+                &format!("SELECT {ENTRY_COLS}, NULL::TEXT, NULL::BIGINT FROM entries e WHERE e.last AND e.id = ANY($1)"),
                 &[&ids],
             )?
             .iter()

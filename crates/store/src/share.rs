@@ -178,6 +178,10 @@ pub struct Entry {
     pub ends: Vec<String>,
     pub first: bool,
     pub last: bool,
+    /// The stored version this entry is (its `seq`, see [`crate::StoredObject::seq`]):
+    /// with the store's content generation it names the version's JSON exactly (see
+    /// [`crate::Store::json_by_seq`]), so a cache can key on it.
+    pub seq: i64,
     /// The object's JSON, when asked for.
     pub json: Option<String>,
 }

@@ -614,6 +614,126 @@ fn concurrent_writers_never_skip(open: Opener<'_>) {
         .all(|w| w[0].cseq < w[1].cseq && w[0].added < w[1].added));
 }
 
+/// What the server's object cache relies on: entry keys, entries by key and JSON
+/// by seq agree with `entries`, and (content generation, key) names one value: the
+/// generation moves exactly when a write replaces a version in place, as every
+/// connection sees.
+fn cache_keys_and_content_generation(open: Opener<'_>) {
+    let mut s = open();
+    assert!(s.keeps_content_generation());
+    s.write(&fixture(), &mut |_| {}).unwrap();
+    let default = s.use_collection(DEFAULT_COLLECTION).unwrap();
+    let every = EntryFilter {
+        versions: VersionMatch {
+            all: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let (g0, keys) = s.entry_keys(&default.id, &every, 100).unwrap();
+    let g0 = g0.expect("a generation");
+    let with_json = s.entries(&default.id, &every, 100, true).unwrap();
+    assert_eq!(
+        keys,
+        with_json.iter().map(|e| e.cseq).collect::<Vec<_>>(),
+        "same keys, same order"
+    );
+    assert_eq!(
+        s.entry_keys(&default.id, &every, 2).unwrap().1,
+        keys[..2].to_vec(),
+        "limit"
+    );
+    let (g, mut by_key) = s.entries_by_cseq(&keys).unwrap();
+    assert_eq!(g, Some(g0));
+    by_key.sort_by_key(|e| e.cseq);
+    let plain: Vec<_> = with_json
+        .iter()
+        .cloned()
+        .map(|mut e| {
+            e.json = None;
+            e
+        })
+        .collect();
+    assert_eq!(by_key, plain, "same entries by key");
+    let seqs: Vec<i64> = with_json.iter().map(|e| e.seq).collect();
+    let json_of = |s: &dyn Store, seqs: &[i64]| {
+        let (g, mut rows) = s.json_by_seq(seqs).unwrap();
+        rows.sort();
+        (g, rows)
+    };
+    let mut want: Vec<(i64, String)> = with_json
+        .iter()
+        .map(|e| (e.seq, e.json.clone().unwrap()))
+        .collect();
+    want.sort();
+    assert_eq!(json_of(s.as_ref(), &seqs), (Some(g0), want.clone()));
+    assert_eq!(s.json_by_seq(&[]).unwrap(), (None, Vec::new()));
+    assert_eq!(s.json_by_seq(&[i64::MAX]).unwrap(), (None, Vec::new()));
+    assert_eq!(s.entries_by_cseq(&[i64::MAX]).unwrap(), (None, Vec::new()));
+    let (g, latest) = s
+        .latest_entry_keys(&[IS.to_owned(), "x--y".to_owned()])
+        .unwrap();
+    assert_eq!(g, Some(g0));
+    let want_latest: Vec<i64> = s
+        .latest_entries(&[IS.to_owned()])
+        .unwrap()
+        .iter()
+        .map(|e| e.cseq)
+        .collect();
+    assert_eq!(latest, want_latest);
+    // Rewriting the same content, a newer version and a delete keep the generation,
+    // and the data of every key read before; the keys follow the writes.
+    s.write(&fixture(), &mut |_| {}).unwrap();
+    s.write(
+        &[intrusion_set("2025-04-01T00:00:00Z", "newer", false)],
+        &mut |_| {},
+    )
+    .unwrap();
+    s.delete_entries(&default.id, MW, &VersionMatch::default(), &[])
+        .unwrap();
+    assert_eq!(json_of(s.as_ref(), &seqs), (Some(g0), want.clone()));
+    let (g, now) = s
+        .entry_keys(&default.id, &EntryFilter::default(), 100)
+        .unwrap();
+    assert_eq!(g, Some(g0));
+    let mw_key = with_json.iter().find(|e| e.id == MW).unwrap().cseq;
+    assert!(!now.contains(&mw_key), "deleted");
+    assert_eq!(now.len(), 2, "latest of IS and REL");
+    assert!(s.entries_by_cseq(&[mw_key]).unwrap().1.is_empty());
+    let (_, latest) = s.latest_entry_keys(&[IS.to_owned()]).unwrap();
+    assert_eq!(latest.len(), 1);
+    assert!(
+        !keys.contains(&latest[0]),
+        "the newer version is the latest"
+    );
+    // A version replaced in place (same id and modified, other content) moves the
+    // generation, for this connection and any other (another `serve` process).
+    let is_entry = with_json.iter().find(|e| e.id == IS).unwrap();
+    let r = s
+        .write(
+            &[intrusion_set(
+                "2025-03-06T20:09:16.402Z",
+                "replaced in place",
+                false,
+            )],
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(r.replaced, vec![IS.to_owned()]);
+    let (g1, _) = s.entry_keys(&default.id, &every, 100).unwrap();
+    let g1 = g1.unwrap();
+    assert!(g1 > g0);
+    let other = open();
+    let (g, rows) = json_of(other.as_ref(), &[is_entry.seq]);
+    assert_eq!(g, Some(g1));
+    assert!(rows[0].1.contains("replaced in place"));
+    assert_eq!(other.entries_by_cseq(&[is_entry.cseq]).unwrap().0, Some(g1));
+    assert_eq!(
+        other.latest_entry_keys(&[IS.to_owned()]).unwrap().0,
+        Some(g1)
+    );
+}
+
 #[test]
 fn sqlite_migrates_a_version_1_store() {
     let dir = tempfile::tempdir().unwrap();
@@ -733,4 +853,5 @@ on_every_backend!(
     collections_entries_and_paging,
     identity_records,
     concurrent_writers_never_skip,
+    cache_keys_and_content_generation,
 );

@@ -34,6 +34,16 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 
+    /// Memory bound of the cache of stored objects' JSON that TAXII pages are built
+    /// from, in MiB (0: no cache, every page reads its JSON from the store)
+    #[arg(long, value_name = "MIB", default_value_t = stormwatch_server::DEFAULT_OBJECT_CACHE_MIB)]
+    pub object_cache: usize,
+
+    /// Requests that use the store at once, each on its own connection and
+    /// thread (0: twice the cores, at least 4); others wait their turn
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub store_slots: usize,
+
     /// Serve HTTPS: the certificate chain (PEM, leaf first); needs --tls-key
     #[arg(long, value_name = "PEM", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -64,6 +74,8 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     config.rate_limit = a.rate_limit;
     config.max_page = a.max_page.max(1);
     config.threads = a.threads;
+    config.store_slots = a.store_slots;
+    config.object_cache_bytes = a.object_cache.saturating_mul(1 << 20);
     config.request_log = !g.quiet;
     config.tls = tls;
     stormwatch_server::run(config, |addr| {
