@@ -638,7 +638,14 @@ impl<'a> Scanner<'a> {
         let (addr, ok) = if AVX2 && s + 16 <= buf.len() {
             v4_simd(
                 &buf[s..s + 16],
-                [p1 - s, p2 - p1 - 1, p3 - p2 - 1, e - p3 - 1],
+                // Wrapping: on a token of the wrong shape two positions can be
+                // equal, and the lengths (then rejected) underflow.
+                [
+                    p1.wrapping_sub(s),
+                    p2.wrapping_sub(p1 + 1),
+                    p3.wrapping_sub(p2 + 1),
+                    e.wrapping_sub(p3 + 1),
+                ],
             )
         } else {
             v4_octets(buf, s, p1, p2, p3, e)
