@@ -13,9 +13,10 @@
 //! A relationship or sighting is visible only when each of its ends is (an end the
 //! store does not hold hides nothing).
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use sha2::{Digest, Sha256};
 use std::borrow::Borrow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use stormwatch_model::tlp::{self, Tlp};
@@ -79,27 +80,32 @@ pub struct UserView {
     pub org: String,
     pub token: String,
     /// Collection id -> permission (user and organisation grants merged).
-    pub collections: HashMap<String, Permission>,
+    pub collections: FxHashMap<String, Permission>,
     /// Objects whose RED recipients name this user or organisation.
-    pub red: HashSet<String>,
+    pub red: FxHashSet<String>,
 }
+
+/// The latest entries of relationships' and sightings' ends, by object id. (Fx
+/// hashing: the keys are ids of stored objects, and these maps are hashed for
+/// every entry of every page.)
+pub type Ends<E> = FxHashMap<String, Vec<E>>;
 
 /// The directory in the form the rule needs: built once, shared by requests.
 #[derive(Debug, Default)]
 pub struct Policy {
     pub directory: Directory,
     /// STIX identity id -> organisation name.
-    owners: HashMap<String, String>,
+    owners: FxHashMap<String, String>,
     /// Organisation -> organisations it names as clients.
-    clients: HashMap<String, HashSet<String>>,
+    clients: FxHashMap<String, FxHashSet<String>>,
     /// Collection id -> collection.
-    pub collections: HashMap<String, Collection>,
+    pub collections: FxHashMap<String, Collection>,
 }
 
 impl Policy {
     pub fn new(directory: Directory) -> Policy {
-        let mut owners = HashMap::new();
-        let mut clients: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut owners = FxHashMap::default();
+        let mut clients: FxHashMap<String, FxHashSet<String>> = FxHashMap::default();
         for o in &directory.orgs {
             for i in &o.identities {
                 owners.insert(i.clone(), o.name.clone());
@@ -124,8 +130,8 @@ impl Policy {
 
     /// The user's view: grants of the user and of the user's organisation.
     pub fn user_view(&self, name: &str, org: &str, token: &str) -> UserView {
-        let mut collections: HashMap<String, Permission> = HashMap::new();
-        let mut red = HashSet::new();
+        let mut collections: FxHashMap<String, Permission> = FxHashMap::default();
+        let mut red = FxHashSet::default();
         let by_name: HashMap<&str, &Collection> = self
             .directory
             .collections
@@ -218,12 +224,7 @@ impl Policy {
 
     /// Filters entries to those `p` may see, relationship and sighting ends included.
     /// `ends` holds the latest entries (in any collection) of the ends' ids.
-    pub fn visible<E: Borrow<Entry>>(
-        &self,
-        p: &Principal,
-        e: &Entry,
-        ends: &HashMap<String, Vec<E>>,
-    ) -> bool {
+    pub fn visible<E: Borrow<Entry>>(&self, p: &Principal, e: &Entry, ends: &Ends<E>) -> bool {
         if !self.sees_entry(p, e) {
             return false;
         }
@@ -269,17 +270,14 @@ impl Policy {
 }
 
 /// Latest entries of every end of `entries`, by id.
-pub fn ends_of(
-    store: &dyn Store,
-    entries: &[Entry],
-) -> stormwatch_store::Result<HashMap<String, Vec<Entry>>> {
+pub fn ends_of(store: &dyn Store, entries: &[Entry]) -> stormwatch_store::Result<Ends<Entry>> {
     let mut ids: Vec<String> = entries
         .iter()
         .flat_map(|e| e.ends.iter().cloned())
         .collect();
     ids.sort();
     ids.dedup();
-    let mut map: HashMap<String, Vec<Entry>> = HashMap::new();
+    let mut map: Ends<Entry> = Ends::default();
     if ids.is_empty() {
         return Ok(map);
     }

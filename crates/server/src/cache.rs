@@ -6,11 +6,15 @@
 //! both under the store's content generation (see
 //! `Store::keeps_content_generation`: the generation changes in the same
 //! transaction as any write that replaces a version in place, so a (generation,
-//! key) pair names one value forever; a newer generation empties the cache). Not
-//! cached: which entries a page holds and which entries are the latest of the
-//! relationships' ends; those come from the store on every request, so deletes,
-//! new versions, `added_after` and `next` stay exact, and the TLP rule is applied
-//! per request per caller exactly as without the cache. A cached entry's
+//! key) pair names one value forever; a newer generation empties the cache).
+//! Also cached: which entries are the latest of an id (the relationships' ends
+//! the TLP rule looks at), under the store's entries generation
+//! (`Store::entries_generation`, moved by the database in every commit that adds,
+//! removes or re-flags entries), read on every request: a different value
+//! empties that part. Not cached: which entries a page holds; that comes from
+//! the store on every request, so deletes, new versions, `added_after` and `next`
+//! stay exact, and the TLP rule is applied per request per caller exactly as
+//! without the cache. A cached entry's
 //! `first`/`last` flags are those of when it was read: the server never reads them
 //! (version filters are applied by the store's queries).
 
@@ -45,6 +49,11 @@ struct Inner {
     /// Insertion order, for eviction (oldest first).
     order: VecDeque<(Key, usize)>,
     bytes: usize,
+    /// The entries generation `ends` belongs to.
+    ends_stamp: i64,
+    /// Object id -> cseqs of its latest entries (empty: none in the store).
+    ends: HashMap<String, Arc<[i64]>>,
+    ends_bytes: usize,
 }
 
 impl Inner {
@@ -57,8 +66,26 @@ impl Inner {
             self.order.clear();
             self.bytes = 0;
             self.generation = generation;
+            self.clear_ends();
         }
         generation == self.generation
+    }
+
+    fn clear_ends(&mut self) {
+        self.ends.clear();
+        self.ends_bytes = 0;
+    }
+
+    /// [`Inner::sync`] for the ends under entries generation `stamp` too.
+    fn sync_ends(&mut self, generation: i64, stamp: i64) -> bool {
+        if !self.sync(generation) {
+            return false;
+        }
+        if stamp > self.ends_stamp {
+            self.clear_ends();
+            self.ends_stamp = stamp;
+        }
+        stamp == self.ends_stamp
     }
 
     /// Evicts the oldest values until `size` more bytes fit in `max`.
@@ -130,6 +157,45 @@ impl ObjectCache {
             return vec![None; seqs.len()];
         }
         seqs.iter().map(|s| g.json.get(s).cloned()).collect()
+    }
+
+    /// The cached latest-entry keys of `ids` under content generation
+    /// `generation` and entries generation `stamp` (None: not cached).
+    pub fn ends(&self, generation: i64, stamp: i64, ids: &[String]) -> Vec<Option<Arc<[i64]>>> {
+        let Ok(mut g) = self.inner.lock() else {
+            return vec![None; ids.len()];
+        };
+        if !g.sync_ends(generation, stamp) {
+            return vec![None; ids.len()];
+        }
+        ids.iter().map(|id| g.ends.get(id).cloned()).collect()
+    }
+
+    /// Keeps the latest-entry keys of ids, read from the store between two
+    /// readings of entries generation `stamp`. This part of the cache is bounded
+    /// by a quarter of the whole and emptied when full.
+    pub fn keep_ends(&self, generation: i64, stamp: i64, items: Vec<(String, Arc<[i64]>)>) {
+        if !self.enabled() {
+            return;
+        }
+        let Ok(mut g) = self.inner.lock() else {
+            return;
+        };
+        if !g.sync_ends(generation, stamp) {
+            return;
+        }
+        for (id, keys) in items {
+            let size = OVERHEAD + id.len() + 8 * keys.len();
+            if size > self.max_bytes / 4 {
+                continue;
+            }
+            if g.ends_bytes + size > self.max_bytes / 4 {
+                g.clear_ends();
+            }
+            if g.ends.insert(id, keys).is_none() {
+                g.ends_bytes += size;
+            }
+        }
     }
 
     /// Keeps entries read from the store under `generation`.
@@ -234,6 +300,41 @@ mod tests {
         // A newer generation (a version was replaced in place) empties it.
         assert!(c.json(4, &[1])[0].is_none());
         assert_eq!(c.usage(), (0, 0));
+    }
+
+    #[test]
+    fn ends_follow_both_generations() {
+        let c = ObjectCache::new(1 << 20);
+        let ids = ["a".to_owned(), "b".to_owned()];
+        c.keep_ends(
+            1,
+            5,
+            vec![("a".into(), Arc::from([7])), ("b".into(), Arc::from([]))],
+        );
+        let got = c.ends(1, 5, &ids);
+        assert_eq!(got[0].as_deref(), Some(&[7][..]));
+        assert_eq!(got[1].as_deref(), Some(&[][..]));
+        // An older reading of the entries generation gets nothing and adds nothing.
+        assert!(c.ends(1, 4, &ids)[0].is_none());
+        c.keep_ends(1, 4, vec![("c".into(), Arc::from([1]))]);
+        assert!(c.ends(1, 5, &["c".to_owned()])[0].is_none());
+        // Entries moved: the ends are dropped, the entries and JSON kept.
+        c.keep_json(1, &[(1, text(10))]);
+        assert!(c.ends(1, 6, &ids)[0].is_none());
+        assert!(c.json(1, &[1])[0].is_some());
+        c.keep_ends(1, 6, vec![("a".into(), Arc::from([8]))]);
+        // A new content generation drops the ends too.
+        assert!(c.ends(2, 6, &ids)[0].is_none());
+    }
+
+    #[test]
+    fn ends_stay_within_a_quarter_of_the_bound() {
+        let c = ObjectCache::new(4 * (OVERHEAD + 10 + 8) * 3);
+        for i in 0..100 {
+            c.keep_ends(0, 0, vec![(format!("id-{i:06}"), Arc::from([i]))]);
+            let g = c.inner.lock().map(|g| g.ends_bytes).unwrap_or(usize::MAX);
+            assert!(g <= c.max_bytes / 4, "{g}");
+        }
     }
 
     #[test]

@@ -14,7 +14,6 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::access::{self, Policy, Principal};
@@ -25,7 +24,7 @@ use crate::http::{
 use crate::State;
 use stormwatch_model::{Limits, Timestamp};
 use stormwatch_store::share::display_key;
-use stormwatch_store::{Collection, Entry, Store, VersionMatch};
+use stormwatch_store::{AccessRecord, Collection, Entry, Store, VersionMatch};
 
 pub fn routes() -> Router<Arc<State>> {
     let routes: Vec<(&str, axum::routing::MethodRouter<Arc<State>>)> = vec![
@@ -112,6 +111,37 @@ where
             Ok((r, http::user_of(&p)))
         })
         .await
+}
+
+/// [`authed`] for a read (see [`State::with_store_read`]): `f` returns, beside
+/// its result, the access-log records of what it read, which are written (on a
+/// blocking thread) before the response goes out; if they cannot be, nothing is
+/// returned.
+async fn authed_read<T, F>(
+    state: &Arc<State>,
+    headers: &HeaderMap,
+    f: F,
+) -> Result<(T, String), ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut dyn Store, &Arc<Policy>, &Principal) -> Result<(T, Vec<AccessRecord>), ApiError>
+        + Send
+        + 'static,
+{
+    let cred = credential(state, headers)?;
+    let ((r, recs), user) = state
+        .with_store_read(move |s, policy| {
+            let p = cred.check(s, policy)?;
+            let r = f(s, policy, &p)?;
+            Ok((r, http::user_of(&p)))
+        })
+        .await?;
+    if !recs.is_empty() {
+        state
+            .with_store(move |s, _| s.log_access(&recs).map_err(ApiError::store))
+            .await?;
+    }
+    Ok((r, user))
 }
 
 async fn api_root(
@@ -301,7 +331,7 @@ fn page_plain(
             .map_err(ApiError::store)?;
         let done = batch.len() < chunk;
         let ends = if matches!(p, Principal::Owner) {
-            HashMap::new()
+            access::Ends::default()
         } else {
             access::ends_of(store, &batch).map_err(ApiError::store)?
         };
@@ -370,7 +400,7 @@ fn page_cached(
             return Ok(None);
         };
         let ends = if matches!(p, Principal::Owner) {
-            HashMap::new()
+            access::Ends::default()
         } else {
             let Some(ends) = cached_ends(store, cache, &mut generation, &batch)? else {
                 return Ok(None);
@@ -441,26 +471,75 @@ fn cached_entries(
 }
 
 /// The latest entries of the relationships' ends in `batch`, by id.
+///
+/// Which entries are the latest of an id comes from the cache when the store's
+/// entries generation, read now, is the one it was cached under (no entry was
+/// added, removed or re-flagged since); otherwise from the store, and it is kept
+/// only if the generation read again afterwards has not moved.
 fn cached_ends(
     store: &dyn Store,
     cache: &ObjectCache,
     generation: &mut Option<i64>,
     batch: &[Arc<Entry>],
-) -> CacheResult<HashMap<String, Vec<Arc<Entry>>>> {
+) -> CacheResult<access::Ends<Arc<Entry>>> {
     let mut ids: Vec<String> = batch.iter().flat_map(|e| e.ends.iter().cloned()).collect();
-    let mut map: HashMap<String, Vec<Arc<Entry>>> = HashMap::new();
+    let mut map = access::Ends::default();
+    let Some(g) = *generation else {
+        return Ok(Some(map));
+    };
     if ids.is_empty() {
         return Ok(Some(map));
     }
     ids.sort_unstable();
     ids.dedup();
-    let (g, keys) = store.latest_entry_keys(&ids)?;
-    if !same_generation(generation, g) {
-        return Ok(None);
+    let stamp = store.entries_generation()?;
+    let known = match stamp {
+        Some(st) => cache.ends(g, st, &ids),
+        None => vec![None; ids.len()],
+    };
+    let missing: Vec<String> = ids
+        .iter()
+        .zip(&known)
+        .filter(|(_, k)| k.is_none())
+        .map(|(id, _)| id.clone())
+        .collect();
+    let mut keys: Vec<i64> = known
+        .iter()
+        .flatten()
+        .flat_map(|k| k.iter().copied())
+        .collect();
+    let fetched = keys.len();
+    if !missing.is_empty() {
+        let (g2, more) = store.latest_entry_keys(&missing)?;
+        if !same_generation(generation, g2) {
+            return Ok(None);
+        }
+        keys.extend(more);
     }
     let Some(ends) = cached_entries(store, cache, generation, &keys)? else {
         return Ok(None);
     };
+    if let (Some(st), false) = (stamp, missing.is_empty()) {
+        // Kept only if nothing moved while they were read (see
+        // `Store::entries_generation`).
+        if store.entries_generation()? == Some(st) {
+            let mut found: rustc_hash::FxHashMap<&str, Vec<i64>> =
+                missing.iter().map(|id| (id.as_str(), Vec::new())).collect();
+            for e in &ends[fetched..] {
+                if let Some(v) = found.get_mut(e.id.as_str()) {
+                    v.push(e.cseq);
+                }
+            }
+            cache.keep_ends(
+                g,
+                st,
+                found
+                    .into_iter()
+                    .map(|(id, v)| (id.to_owned(), Arc::from(v)))
+                    .collect(),
+            );
+        }
+    }
     for e in ends {
         map.entry(e.id.clone()).or_default().push(e);
     }
@@ -505,17 +584,6 @@ fn cached_json(
         .into_iter()
         .map(|j| j.map(Json::Shared))
         .collect::<Option<Vec<_>>>())
-}
-
-fn log_reads(
-    store: &mut dyn Store,
-    policy: &Policy,
-    p: &Principal,
-    entries: &[Arc<Entry>],
-    endpoint: &str,
-) -> Result<(), ApiError> {
-    let recs = policy.log_records(p, entries, endpoint);
-    store.log_access(&recs).map_err(ApiError::store)
 }
 
 fn date_headers(mut r: Response, entries: &[Arc<Entry>]) -> Response {
@@ -567,12 +635,12 @@ async fn objects(
     check_accept(&headers, TAXII)?;
     let params = parse_params(q, st.config.max_page)?;
     let st2 = Arc::clone(&st);
-    let ((body, entries), user) = authed(&st, &headers, move |s, policy, p| {
+    let ((body, entries), user) = authed_read(&st, &headers, move |s, policy, p| {
         let c = readable(policy, p, &cid)?;
         let page = page(s, &st2.objects, policy, p, c, &params, true)?;
-        log_reads(s, policy, p, &page.entries, "taxii objects")?;
+        let log = policy.log_records(p, &page.entries, "taxii objects");
         let body = envelope(&page);
-        Ok((body, page.entries))
+        Ok(((body, page.entries), log))
     })
     .await?;
     Ok(with_user(date_headers(taxii_ok(body), &entries), user))
@@ -588,7 +656,7 @@ async fn object(
     let mut params = parse_params(q, st.config.max_page)?;
     params.filter.ids = vec![oid.clone()];
     let st2 = Arc::clone(&st);
-    let ((body, entries), user) = authed(&st, &headers, move |s, policy, p| {
+    let ((body, entries), user) = authed_read(&st, &headers, move |s, policy, p| {
         let c = readable(policy, p, &cid)?;
         let page = page(s, &st2.objects, policy, p, c, &params, true)?;
         if page.entries.is_empty() && params.filter.after_cseq == 0 {
@@ -596,9 +664,9 @@ async fn object(
                 "no object {oid:?} matching the request is visible in this collection"
             )));
         }
-        log_reads(s, policy, p, &page.entries, "taxii object")?;
+        let log = policy.log_records(p, &page.entries, "taxii object");
         let body = envelope(&page);
-        Ok((body, page.entries))
+        Ok(((body, page.entries), log))
     })
     .await?;
     Ok(with_user(date_headers(taxii_ok(body), &entries), user))
@@ -625,7 +693,7 @@ async fn versions(
         ..Default::default()
     };
     let st2 = Arc::clone(&st);
-    let ((body, entries), user) = authed(&st, &headers, move |s, policy, p| {
+    let ((body, entries), user) = authed_read(&st, &headers, move |s, policy, p| {
         let c = readable(policy, p, &cid)?;
         let page = page(s, &st2.objects, policy, p, c, &params, false)?;
         if page.entries.is_empty() && params.filter.after_cseq == 0 {
@@ -640,7 +708,7 @@ async fn versions(
         if let Some(n) = page.next() {
             v["next"] = n.into();
         }
-        Ok((v.to_string(), page.entries))
+        Ok(((v.to_string(), page.entries), Vec::new()))
     })
     .await?;
     Ok(with_user(date_headers(taxii_ok(body), &entries), user))
@@ -655,7 +723,7 @@ async fn manifest(
     check_accept(&headers, TAXII)?;
     let params = parse_params(q, st.config.max_page)?;
     let st2 = Arc::clone(&st);
-    let ((body, entries), user) = authed(&st, &headers, move |s, policy, p| {
+    let ((body, entries), user) = authed_read(&st, &headers, move |s, policy, p| {
         let c = readable(policy, p, &cid)?;
         let page = page(s, &st2.objects, policy, p, c, &params, false)?;
         let list: Vec<serde_json::Value> = page
@@ -674,7 +742,7 @@ async fn manifest(
         if let Some(n) = page.next() {
             v["next"] = n.into();
         }
-        Ok((v.to_string(), page.entries))
+        Ok(((v.to_string(), page.entries), Vec::new()))
     })
     .await?;
     Ok(with_user(date_headers(taxii_ok(body), &entries), user))

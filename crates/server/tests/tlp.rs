@@ -596,6 +596,84 @@ fn a_warm_cache_serves_no_stale_or_hidden_object() {
     assert_eq!(v["objects"][0], before[&m(1)]);
 }
 
+/// Which entries are the latest of a relationship's ends is cached under the
+/// store's entries generation: a newer version of an end (not replaced in place,
+/// so the content generation stays) and an end that did not exist and now does,
+/// each written by another process while the cache is warm, decide visibility at
+/// once.
+#[test]
+fn a_warm_cache_follows_new_versions_of_relationship_ends() {
+    let f = fixture();
+    let ids = |p: &str| -> BTreeSet<String> {
+        let (st, _, v) = f.get(
+            p,
+            &format!(
+                "/taxii2/root/collections/{}/objects/?limit=1000",
+                f.collection
+            ),
+        );
+        assert_eq!(st, 200, "{v}");
+        v["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (r22, r25) = (id(22, "relationship"), id(25, "relationship"));
+    // N has no grant on the collection (404 everywhere, tested elsewhere).
+    const READERS: [&str; 4] = ["A", "C", "O", "R"];
+    for p in READERS {
+        let seen = ids(p);
+        assert_eq!(seen.contains(&r22), "AC".contains(p), "{p}");
+        assert_eq!(seen.contains(&r25), "ACOR".contains(p), "{p}");
+    }
+    let generation = |s: &SqliteStore| {
+        s.entry_keys(&f.collection, &Default::default(), 1000)
+            .unwrap()
+            .0
+    };
+    let mut s = SqliteStore::open(&f.db).unwrap();
+    s.use_collection("tlp").unwrap();
+    let g0 = generation(&s);
+    let missing = "malware--00000000-0000-4000-8000-999999999999";
+    let mut held: Value =
+        serde_json::from_str(&malware(99, &[RED], OWNER_IDENTITY, "2025-01-01T00:00:00.000Z").text)
+            .unwrap();
+    held["id"] = missing.into();
+    let r = s
+        .write(
+            &[
+                malware(3, &[RED], OWNER_IDENTITY, "2025-06-01T00:00:00.000Z"),
+                obj(held),
+            ],
+            &mut |_| {},
+        )
+        .unwrap();
+    assert!(r.replaced.is_empty(), "{r:?}");
+    assert_eq!(generation(&s), g0, "the content generation stays");
+    for p in READERS {
+        let seen = ids(p);
+        assert!(!seen.contains(&r22), "{p}: an end's newer version is RED");
+        assert!(!seen.contains(&r25), "{p}: the missing end now exists, RED");
+    }
+    // And back: a still newer version of m3, CLEAR.
+    s.write(
+        &[malware(
+            3,
+            &[CLEAR],
+            OWNER_IDENTITY,
+            "2025-07-01T00:00:00.000Z",
+        )],
+        &mut |_| {},
+    )
+    .unwrap();
+    drop(s);
+    for p in READERS {
+        assert_eq!(ids(p).contains(&r22), "AC".contains(p), "{p}");
+    }
+}
+
 #[test]
 fn amber_and_red_reads_are_logged() {
     let f = fixture();

@@ -344,6 +344,17 @@ pub trait Store: Send {
         ))
     }
 
+    /// A counter that moves in the same transaction as every change to which
+    /// entries a collection holds or which of them are the first or latest (an
+    /// entry added or removed, a flag moved), kept by the database itself
+    /// (triggers; a commit that changed nothing may move it too). It never moves
+    /// back: two equal readings mean no such change committed between them, so
+    /// what was read between them (which entries are the latest of some ids, say)
+    /// may be cached under that value. `None`: this backend keeps no such counter.
+    fn entries_generation(&self) -> Result<Option<i64>> {
+        Ok(None)
+    }
+
     /// Entries by `cseq` (no JSON; any order; deleted ones are missing), with the
     /// content generation read in the same snapshot.
     fn entries_by_cseq(&self, cseqs: &[i64]) -> Result<Generational<Entry>> {

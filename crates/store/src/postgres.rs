@@ -20,7 +20,8 @@ const WRITE_LOCK: i64 = 0x5357_0001;
 const MIGRATE_LOCK: i64 = 0x5357_0002;
 
 /// Numbered migrations; `meta.schema_version` says how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE objects(
     seq BIGSERIAL PRIMARY KEY,
@@ -96,7 +97,18 @@ CREATE TABLE access_log(n BIGSERIAL PRIMARY KEY, time TEXT NOT NULL, token TEXT 
     user_name TEXT NOT NULL, org TEXT NOT NULL, collection TEXT NOT NULL, object_id TEXT NOT NULL, version TEXT NOT NULL,
     tlp TEXT NOT NULL, endpoint TEXT NOT NULL);
 CREATE TABLE status(id TEXT PRIMARY KEY, owner TEXT NOT NULL, created TEXT NOT NULL, json TEXT NOT NULL);
-"#];
+"#,
+    r#"
+CREATE FUNCTION stormwatch_entries_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO meta(key, value) VALUES ('entries_generation', '1')
+    ON CONFLICT (key) DO UPDATE SET value = (meta.value::BIGINT + 1)::TEXT;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER entries_moved AFTER INSERT OR DELETE OR UPDATE OF last, first, id, collection ON entries
+    FOR EACH STATEMENT EXECUTE FUNCTION stormwatch_entries_moved();
+"#,
+];
 
 /// A knowledge base in a PostgreSQL database.
 pub struct PostgresStore {
@@ -1056,6 +1068,16 @@ impl Store for PostgresStore {
             &format!("SELECT e.cseq, {GENERATION} FROM entries e WHERE e.last AND e.id = ANY($1)"),
             &[&ids],
         )
+    }
+
+    fn entries_generation(&self) -> Result<Option<i64>> {
+        Ok(self
+            .query(
+                "SELECT coalesce((SELECT value::BIGINT FROM meta WHERE key = 'entries_generation'), 0)",
+                &[],
+            )?
+            .first()
+            .map(|r| r.get::<_, i64>(0)))
     }
 
     fn entries_by_cseq(&self, cseqs: &[i64]) -> Result<Generational<Entry>> {

@@ -97,6 +97,16 @@ CREATE TABLE IF NOT EXISTS access_log(n INTEGER PRIMARY KEY AUTOINCREMENT, time 
     user_name TEXT NOT NULL, org TEXT NOT NULL, collection TEXT NOT NULL, object_id TEXT NOT NULL, version TEXT NOT NULL,
     tlp TEXT NOT NULL, endpoint TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS status(id TEXT PRIMARY KEY, owner TEXT NOT NULL, created TEXT NOT NULL, json TEXT NOT NULL) WITHOUT ROWID;
+-- The entries generation (`Store::entries_generation`); no row reads as 0.
+CREATE TRIGGER IF NOT EXISTS entries_added AFTER INSERT ON entries BEGIN
+    INSERT INTO meta(key, value) VALUES ('entries_generation', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
+CREATE TRIGGER IF NOT EXISTS entries_removed AFTER DELETE ON entries BEGIN
+    INSERT INTO meta(key, value) VALUES ('entries_generation', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
+CREATE TRIGGER IF NOT EXISTS entries_reflagged AFTER UPDATE OF last, first, id, collection ON entries BEGIN
+    INSERT INTO meta(key, value) VALUES ('entries_generation', '1')
+    ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1; END;
 "#;
 
 /// A knowledge base in one SQLite file.
@@ -955,6 +965,14 @@ impl Store for SqliteStore {
         self.keys(&sql, [list])
     }
 
+    fn entries_generation(&self) -> Result<Option<i64>> {
+        self.conn
+            .prepare_cached(ENTRIES_GENERATION)
+            .and_then(|mut st| st.query_row([], |r| r.get::<_, i64>(0)))
+            .map(Some)
+            .map_err(|e| self.err(e))
+    }
+
     fn entries_by_cseq(&self, cseqs: &[i64]) -> Result<Generational<Entry>> {
         if cseqs.is_empty() {
             return Ok((None, Vec::new()));
@@ -1436,6 +1454,10 @@ const ENTRY_COLS: &str = "e.cseq, e.collection, e.id, e.type, e.version, e.spec_
 /// until a write first replaces a stored version in place.
 const GENERATION: &str =
     "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'content_generation'), 0)";
+
+/// The entries generation (see [`Store::entries_generation`]), moved by triggers.
+const ENTRIES_GENERATION: &str =
+    "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'entries_generation'), 0)";
 
 /// `SELECT {select} FROM entries e{join} WHERE ...` for a listing.
 fn entries_sql(

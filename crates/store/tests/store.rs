@@ -734,6 +734,40 @@ fn cache_keys_and_content_generation(open: Opener<'_>) {
     );
 }
 
+/// The entries generation moves, for every connection, with each commit that adds,
+/// removes or re-flags entries, and never with reads.
+fn entries_generation_moves_with_entries(open: Opener<'_>) {
+    let mut s = open();
+    let g = |s: &dyn Store| s.entries_generation().unwrap().expect("kept");
+    let g0 = g(s.as_ref());
+    s.write(&fixture(), &mut |_| {}).unwrap();
+    let g1 = g(s.as_ref());
+    assert!(g1 > g0, "added");
+    let default = s.use_collection(DEFAULT_COLLECTION).unwrap();
+    s.entries(&default.id, &EntryFilter::default(), 100, true)
+        .unwrap();
+    s.latest_entry_keys(&[IS.to_owned()]).unwrap();
+    assert_eq!(g(s.as_ref()), g1, "reads");
+    // The same content again may move it (PostgreSQL's statement triggers fire
+    // on statements that change no row), never back.
+    s.write(&fixture(), &mut |_| {}).unwrap();
+    let g1 = g(s.as_ref());
+    s.write(
+        &[intrusion_set("2025-04-01T00:00:00Z", "newer", false)],
+        &mut |_| {},
+    )
+    .unwrap();
+    let g2 = g(s.as_ref());
+    assert!(g2 > g1, "a newer version");
+    let other = open();
+    assert_eq!(g(other.as_ref()), g2, "another connection");
+    s.delete_entries(&default.id, MW, &VersionMatch::default(), &[])
+        .unwrap();
+    let g3 = g(s.as_ref());
+    assert!(g3 > g2, "deleted");
+    assert_eq!(g(other.as_ref()), g3);
+}
+
 #[test]
 fn sqlite_migrates_a_version_1_store() {
     let dir = tempfile::tempdir().unwrap();
@@ -854,4 +888,5 @@ on_every_backend!(
     identity_records,
     concurrent_writers_never_skip,
     cache_keys_and_content_generation,
+    entries_generation_moves_with_entries,
 );
