@@ -9,6 +9,10 @@
 
 use crate::iocs::{Ioc, IocSet};
 
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
+
 const SEP: u8 = 0;
 const DIGIT: u8 = 1;
 const HEXL: u8 = 2;
@@ -260,7 +264,7 @@ impl<'a> Scanner<'a> {
 
     /// [`Scanner::scan`] without AVX2 (the SSE2 masks and the scalar IPv4 parse), so
     /// tests cover that path on machines that have AVX2.
-    #[cfg(test)]
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn scan_portable(&self, buf: &[u8], f: &mut dyn FnMut(Hit)) -> u64 {
         self.scan_with(buf, false, f)
     }
@@ -403,6 +407,9 @@ impl<'a> Scanner<'a> {
                         }
                         if dots > 3 || (dots == 3 && edge) {
                             DIGIT | DOT
+                        } else if dots == 0 {
+                            // Digits alone: a hash whose digits are all decimal.
+                            DIGIT
                         } else {
                             0
                         }
@@ -455,8 +462,9 @@ impl<'a> Scanner<'a> {
         lines
     }
 
-    /// The plain byte-by-byte tokenizer the fast path must agree with (tests only).
-    #[cfg(test)]
+    /// The plain byte-by-byte tokenizer the fast path must agree with (tests and
+    /// the fuzz target only).
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn scan_reference(&self, buf: &[u8], f: &mut dyn FnMut(Hit)) {
         let mut scratch = Scratch::default();
         let mut i = 0;
@@ -1406,6 +1414,159 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+    /// The differential check of the `hunt_scanner` fuzz target on many generated
+    /// inputs (fixed seed): text made of fragments shaped like indicators and near
+    /// misses (octets of every length, too many dots, hex runs one short or one
+    /// long, IPv6 spellings, names, e-mail, long tokens across window edges), glued
+    /// with and without separators; sets made of values taken from the text and of
+    /// random ones.
+    #[test]
+    fn generated_inputs_agree_with_reference() {
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let hex = b"0123456789abcdefABCDEF";
+        for round in 0..10_000 {
+            let mut text = Vec::new();
+            let target = 16 + (next() % 700) as usize;
+            while text.len() < target {
+                let r = next();
+                match r % 16 {
+                    0 | 1 => {
+                        // Dotted numbers: 1 to 5 parts of 1 to 4 digits.
+                        let parts = 1 + (r >> 8) % 5;
+                        if (r >> 24) % 7 == 0 {
+                            text.push(b'.');
+                        }
+                        for k in 0..parts {
+                            if k > 0 {
+                                text.push(b'.');
+                            }
+                            let v = (next()
+                                % [10, 100, 300, 1000, 10000][(r >> (12 + k)) as usize % 5])
+                                as u32;
+                            if (r >> 20) % 9 == 0 {
+                                text.push(b'0');
+                            }
+                            text.extend_from_slice(v.to_string().as_bytes());
+                        }
+                        if (r >> 27) % 7 == 0 {
+                            text.push(b'.');
+                        }
+                    }
+                    2 => text.extend_from_slice(
+                        format!("{}.{:06}", 1_300_000_000 + r % 100_000_000, r % 1_000_000)
+                            .as_bytes(),
+                    ),
+                    3 | 4 => {
+                        let len = [15, 16, 31, 32, 33, 40, 41, 63, 64, 65, 128, 129]
+                            [(r >> 8) as usize % 12];
+                        let pool = if (r >> 16) % 4 == 0 {
+                            &hex[..10]
+                        } else {
+                            &hex[..]
+                        };
+                        for _ in 0..len {
+                            text.push(pool[next() as usize % pool.len()]);
+                        }
+                    }
+                    5 => {
+                        let g: Vec<u16> = (0..8)
+                            .map(|i| {
+                                if (r >> (8 + i)) & 1 == 0 {
+                                    0
+                                } else {
+                                    next() as u16
+                                }
+                            })
+                            .collect();
+                        let a = std::net::Ipv6Addr::from([
+                            g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7],
+                        ]);
+                        let t = match (r >> 20) % 3 {
+                            0 => a.to_string(),
+                            1 => g
+                                .iter()
+                                .map(|x| format!("{x:X}"))
+                                .collect::<Vec<_>>()
+                                .join(":"),
+                            _ => format!(
+                                "::ffff:{}.{}.{}.{}",
+                                r % 256,
+                                (r >> 30) % 256,
+                                (r >> 40) % 300,
+                                7
+                            ),
+                        };
+                        text.extend_from_slice(t.as_bytes());
+                    }
+                    6 | 7 => {
+                        let labels = 1 + (r >> 8) % 4;
+                        for k in 0..labels {
+                            if k > 0 {
+                                text.push(b'.');
+                            }
+                            let n = 1 + (next() % 8) as usize;
+                            for _ in 0..n {
+                                text.push(b"abcxyzEXAMPLE-09"[next() as usize % 16]);
+                            }
+                        }
+                        if (r >> 30) % 5 == 0 {
+                            text.push(b'.');
+                        }
+                    }
+                    8 => text.extend_from_slice(b"user@mail.example.org"),
+                    9 => {
+                        let n = 60 + (r >> 8) as usize % 140;
+                        for _ in 0..n {
+                            text.push(b"a1.b2-c3_d4e5f6"[next() as usize % 15]);
+                        }
+                    }
+                    10 => text.push(b".:-_@"[(r >> 8) as usize % 5]),
+                    11 => text.extend_from_slice(
+                        format!(
+                            "{}.{}.{}.{}:{}",
+                            r % 256,
+                            (r >> 8) % 256,
+                            (r >> 16) % 256,
+                            (r >> 24) % 256,
+                            (r >> 32) % 65536
+                        )
+                        .as_bytes(),
+                    ),
+                    12 => text.extend_from_slice(&[0xC3, 0xA9, 0xFF][..1 + (r >> 8) as usize % 3]),
+                    _ => {}
+                }
+                // Mostly a separator between fragments, sometimes none (they merge).
+                if next() % 5 != 0 {
+                    text.push(b" \t\n,\"/=("[next() as usize % 8]);
+                }
+            }
+            // The set: values from the text (kind 6) and random ones.
+            let mut spec = Vec::new();
+            for _ in 0..(1 + next() % 60) {
+                let r = next();
+                if r % 3 == 0 {
+                    spec.extend_from_slice(&r.to_le_bytes()[..]);
+                    spec.extend_from_slice(&next().to_le_bytes()[..]);
+                } else {
+                    spec.push(6 | (r >> 8) as u8 & 0xF8);
+                    spec.push((r >> 16) as u8);
+                }
+            }
+            spec.truncate(255);
+            let mut data = vec![spec.len() as u8];
+            data.extend_from_slice(&spec);
+            // A leading offset so that tokens sit at every position in a window.
+            data.extend(std::iter::repeat_n(b' ', round % 64));
+            data.extend_from_slice(&text);
+            fuzzing::check(&data);
         }
     }
 }
