@@ -66,6 +66,9 @@ pub struct Scanner<'a> {
     email: bool,
     url: bool,
     hash: bool,
+    /// Hex digits in the shortest hash the set wants (`usize::MAX` for none): a
+    /// shorter token cannot hold one.
+    min_hex: usize,
     url_finder: memchr::memmem::Finder<'static>,
     /// The CPU has AVX2, and the bit instructions every AVX2 CPU has (BMI1, BMI2,
     /// LZCNT, POPCNT: without them `count_ones` is a dozen instructions) (x86_64 only).
@@ -235,6 +238,10 @@ impl<'a> Scanner<'a> {
             email: set.has_emails(),
             url: set.has_urls(),
             hash: [16, 20, 32, 64].iter().any(|&n| set.wants_hash_len(n)),
+            min_hex: [16, 20, 32, 64]
+                .into_iter()
+                .find(|&n| set.wants_hash_len(n))
+                .map_or(usize::MAX, |n| 2 * n),
             url_finder: memchr::memmem::Finder::new(b"://"),
             #[cfg(target_arch = "x86_64")]
             avx2: std::arch::is_x86_feature_detected!("avx2")
@@ -334,6 +341,17 @@ impl<'a> Scanner<'a> {
         let mut lines = 0u64;
         while w < n {
             let next = Masks::at::<AVX2>(buf, w + 64);
+            let t = m.tok;
+            // The token running on from the window before (`bottom`) and the one
+            // running into the next (`top`) are found from candidate bytes and
+            // bounded from the neighbouring masks below. Every other token lies
+            // inside the window ("inner"): which of those to look at is decided for
+            // all of them at once with bit arithmetic ([`Scanner::inner_visits`]),
+            // so numbers, words and times are never visited one by one.
+            let cont = 0u64.wrapping_sub(prev.tok >> 63);
+            let bottom = (!t & t.wrapping_add(1)).wrapping_sub(1) & cont;
+            let top = !u64::MAX.checked_shr((!t).leading_zeros()).unwrap_or(0);
+            let (visits, fast) = self.inner_visits(&m, t & !bottom & !top, spec);
             let mut cand = 0u64;
             if spec {
                 cand |= m.spec;
@@ -341,11 +359,36 @@ impl<'a> Scanner<'a> {
             if self.hash {
                 cand |= m.hex16;
             }
+            cand &= bottom | top;
             if done > w {
                 cand &= low_cleared(done - w);
             }
+            // Inner tokens are marked by the separator after them; all bits in
+            // position order, so hits come out in order.
+            cand |= visits;
             while cand != 0 {
                 let pi = cand.trailing_zeros();
+                let bit = 1u64 << pi;
+                if visits & bit != 0 {
+                    cand &= !bit;
+                    let below_mask = bit - 1;
+                    let rs = (64 - (!t & below_mask).leading_zeros()) as usize;
+                    let (s, e) = (w + rs, w + pi as usize);
+                    sc.line = lines + u64::from((m.nl & below_mask).count_ones());
+                    if fast & bit != 0 {
+                        // Digits and exactly three dots, none at an end.
+                        let dm = m.dot & low_cleared(rs) & below_mask;
+                        self.ipv4_dotted::<AVX2>(buf, w, s, e, dm, true, sc, hits);
+                    } else {
+                        let mask = m.class_of(rs, pi as usize);
+                        sc.hex_run = m.hex16
+                            & low_cleared(rs)
+                            & !low_cleared((pi as usize).saturating_sub(15))
+                            != 0;
+                        self.token(buf, s, e, mask, sc, hits);
+                    }
+                    continue;
+                }
                 let p = w + pi as usize;
                 // A token holds no newline: every hit in it is on p's line.
                 sc.line = lines + u64::from((m.nl & ((1u64 << pi) - 1)).count_ones());
@@ -462,6 +505,60 @@ impl<'a> Scanner<'a> {
         lines
     }
 
+    /// The inner tokens of a window (`inner`: token bytes of tokens that touch
+    /// neither window edge) worth a look, each marked by the separator after it; and
+    /// among them those for the IPv4 fast path (digits and exactly three dots, none
+    /// at an end). Adding a mask `y` of bytes inside tokens to `inner` carries out of
+    /// exactly the tokens that hold a bit of `y`, onto the separator after each: one
+    /// add answers "which tokens hold a `y`" for the whole window. The `k`-th dot
+    /// of a token is a dot with `k - 1` dots before it in its token: `d & (inner + d)`
+    /// keeps the dots of `d` that are not the first of their token.
+    #[inline(always)]
+    fn inner_visits(&self, m: &Masks, inner: u64, spec: bool) -> (u64, u64) {
+        // No token in `inner` reaches bit 63: the adds never overflow.
+        let ends_with = |y: u64| inner.wrapping_add(y) & !inner;
+        let mut all = 0;
+        let mut fast = 0;
+        // A run of 32 or more hex digits covers an aligned 16-byte one; an inner
+        // token is at most 63 bytes long.
+        if self.min_hex < 64 {
+            all |= ends_with(m.hex16 & inner);
+        }
+        if spec {
+            // Tokens with letters, `-`, `_`, `:` or `@` (`other`) and a `.` or `@`:
+            // names, e-mail, `address:port`; with two colons or more, IPv6. (One
+            // colon and no dot is nothing but a hash, above: `A:`, `key:`.)
+            let other = ends_with(m.other & inner);
+            let dot_at = other & ends_with((m.dot | m.at) & inner);
+            if self.dom || self.email {
+                all |= dot_at;
+            } else if self.v4 {
+                // Only `address:port` (and longer colon lists) can hold IPv4.
+                all |= dot_at & ends_with(m.colon & inner);
+            }
+            if self.v6 {
+                let c1 = m.colon & inner;
+                all |= ends_with(c1 & inner.wrapping_add(c1));
+            }
+            if self.v4 {
+                // Digits and dots: only an IPv4 address, which needs three dots
+                // (times and durations, with one, are dropped here).
+                let d1 = m.dot & inner;
+                let d2 = d1 & inner.wrapping_add(d1);
+                let d3 = d2 & inner.wrapping_add(d2);
+                let d4 = d3 & inner.wrapping_add(d3);
+                let num3 = ends_with(d3) & !other;
+                let starts = inner & !(inner << 1);
+                let ends = (inner << 1) & !inner;
+                let end_dot = ends_with(d1 & starts) | ((d1 << 1) & ends);
+                fast = num3 & !ends_with(d4) & !end_dot;
+                // More dots, or one at an end: the general path (trimming).
+                all |= num3;
+            }
+        }
+        (all, fast)
+    }
+
     /// The plain byte-by-byte tokenizer the fast path must agree with (tests and
     /// the fuzz target only).
     #[cfg(any(test, feature = "fuzzing"))]
@@ -536,7 +633,7 @@ impl<'a> Scanner<'a> {
     ) {
         let len = e - s;
         if mask & (DOT | COLON | AT) == 0 {
-            if self.hash && len >= 32 && sc.hex_run {
+            if len >= self.min_hex && sc.hex_run {
                 self.hashes(buf, s, e, sc, hits);
             }
             return;
@@ -577,7 +674,7 @@ impl<'a> Scanner<'a> {
                     }
                 }
             }
-            if mask & DOT != 0 || (self.hash && len >= 32) {
+            if mask & DOT != 0 || len >= self.min_hex {
                 let mut p = s;
                 while p < e {
                     let q = buf[p..e]
@@ -609,7 +706,7 @@ impl<'a> Scanner<'a> {
         if self.dom {
             self.domain(buf, ts, te, sc, hits);
         }
-        if self.hash && len >= 32 && sc.hex_run {
+        if len >= self.min_hex && sc.hex_run {
             self.hashes(buf, s, e, sc, hits);
         }
     }
@@ -1416,6 +1513,7 @@ mod tests {
             }
         }
     }
+
     /// The differential check of the `hunt_scanner` fuzz target on many generated
     /// inputs (fixed seed): text made of fragments shaped like indicators and near
     /// misses (octets of every length, too many dots, hex runs one short or one
