@@ -146,15 +146,20 @@ fn v4_octets(buf: &[u8], s: usize, p1: usize, p2: usize, p3: usize, e: usize) ->
 /// each, 81 in all): `shuffle` moves the digits of octet `j` to bytes `4j+1..4j+4`,
 /// right-aligned, zeros elsewhere; `lead` marks the leading digit of octets with two
 /// or three digits (it must not be a zero).
+///
+/// `key` is the shape as a bit set relative to the token start: its three dots and
+/// the separator after it ([`V4_KEY_HASH`] finds the shape from it).
 struct V4Shape {
     shuffle: [u8; 16],
     lead: [u8; 16],
+    key: u64,
 }
 
 static V4_SHAPES: [V4Shape; 81] = {
     const EMPTY: V4Shape = V4Shape {
         shuffle: [0x80; 16],
         lead: [0; 16],
+        key: 0,
     };
     let mut t = [EMPTY; 81];
     let mut i = 0;
@@ -174,12 +179,47 @@ static V4_SHAPES: [V4Shape; 81] = {
                 t[i].lead[4 * j + 4 - l] = 0xFF;
             }
             start += l + 1;
+            // the dot (or, after the last octet, the separator) after octet j
+            t[i].key |= 1 << (start - 1);
             j += 1;
         }
         i += 1;
     }
     t
 };
+
+/// Multiplier of the perfect hash of the 81 [`V4Shape::key`]s into 256 slots (found
+/// by a search; the `v4_key_hash_is_perfect` test checks it).
+const V4_KEY_MUL: u64 = 0x68d8_e8e0_2465_a4f9;
+
+#[inline(always)]
+const fn v4_key_slot(key: u64) -> usize {
+    (key.wrapping_mul(V4_KEY_MUL) >> 56) as usize
+}
+
+/// The [`V4_SHAPES`] index for each hash slot (0 for an empty slot: a key that
+/// hashes there differs from shape 0's, which is how it is rejected).
+static V4_KEY_HASH: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 81 {
+        t[v4_key_slot(V4_SHAPES[i].key)] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// IPv4 from the 16 bytes starting at a token of digits and dots, from the token's
+/// shape key (its dots and the separator after it as bits relative to its start):
+/// a hash lookup instead of octet lengths from dot positions. Only reached from code
+/// compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn v4_simd_keyed(b16: &[u8], key: u64) -> (u32, bool) {
+    let shape = &V4_SHAPES[usize::from(V4_KEY_HASH[v4_key_slot(key)])];
+    let (addr, ok) = v4_simd_shape(b16, shape);
+    (addr, ok & (shape.key == key))
+}
 
 /// IPv4 from the 16 bytes starting at a token of digits and three dots, with the
 /// octet lengths `lens` (from the dot positions): one shuffle puts each octet's
@@ -188,11 +228,20 @@ static V4_SHAPES: [V4Shape; 81] = {
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn v4_simd(b16: &[u8], lens: [usize; 4]) -> (u32, bool) {
-    use std::arch::x86_64::*;
     // `&`, not `all`: a short-circuit is a branch on data, and it mispredicts.
     let len_ok = lens.iter().fold(true, |ok, l| ok & (l.wrapping_sub(1) < 3));
     let k = |l: usize| l.clamp(1, 3) - 1;
     let shape = &V4_SHAPES[k(lens[0]) * 27 + k(lens[1]) * 9 + k(lens[2]) * 3 + k(lens[3])];
+    let (addr, ok) = v4_simd_shape(b16, shape);
+    (addr, ok & len_ok)
+}
+
+/// [`v4_simd`] with the shape known: the address and whether the octets have no
+/// leading zero and are at most 255.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn v4_simd_shape(b16: &[u8], shape: &V4Shape) -> (u32, bool) {
+    use std::arch::x86_64::*;
     debug_assert_eq!(b16.len(), 16);
     // SAFETY: the caller is compiled for AVX2 on a CPU that has it (see
     // `Scanner::scan_windows_avx2`), which includes SSSE3/SSE4.1; the loads read
@@ -217,7 +266,7 @@ fn v4_simd(b16: &[u8], lens: [usize; 4]) -> (u32, bool) {
             _mm_setr_epi8(12, 8, 4, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
         );
         let addr = _mm_cvtsi128_si32(packed) as u32;
-        (addr, len_ok & (zero_lead == 0) & (big == 0))
+        (addr, (zero_lead == 0) & (big == 0))
     }
 }
 
@@ -351,13 +400,14 @@ impl<'a> Scanner<'a> {
             let cont = 0u64.wrapping_sub(prev.tok >> 63);
             let bottom = (!t & t.wrapping_add(1)).wrapping_sub(1) & cont;
             let top = !u64::MAX.checked_shr((!t).leading_zeros()).unwrap_or(0);
-            let (visits, fast) = self.inner_visits(&m, t & !bottom & !top, spec);
+            let hex16 = m.hex16();
+            let (visits, fast) = self.inner_visits(&m, hex16, t & !bottom & !top, spec);
             let mut cand = 0u64;
             if spec {
-                cand |= m.spec;
+                cand |= m.spec();
             }
             if self.hash {
-                cand |= m.hex16;
+                cand |= hex16;
             }
             cand &= bottom | top;
             if done > w {
@@ -378,10 +428,20 @@ impl<'a> Scanner<'a> {
                     if fast & bit != 0 {
                         // Digits and exactly three dots, none at an end.
                         let dm = m.dot & low_cleared(rs) & below_mask;
+                        #[cfg(target_arch = "x86_64")]
+                        if AVX2 && s + 16 <= n {
+                            let key = (dm >> rs) | (1 << (pi as usize - rs));
+                            let (addr, ok) = v4_simd_keyed(&buf[s..s + 16], key);
+                            if ok & self.set.maybe_v4(addr) {
+                                self.set.lookup_v4(addr, &mut sc.ids);
+                                self.push(hits, s, e, Ioc::Ipv4(addr), sc);
+                            }
+                            continue;
+                        }
                         self.ipv4_dotted::<AVX2>(buf, w, s, e, dm, true, sc, hits);
                     } else {
                         let mask = m.class_of(rs, pi as usize);
-                        sc.hex_run = m.hex16
+                        sc.hex_run = hex16
                             & low_cleared(rs)
                             & !low_cleared((pi as usize).saturating_sub(15))
                             != 0;
@@ -426,7 +486,7 @@ impl<'a> Scanner<'a> {
                 let mask = if inside {
                     let (rs, re) = (s - w, e - w);
                     let r = low_cleared(rs) & !low_cleared(re);
-                    if m.other & r == 0 {
+                    if m.other() & r == 0 {
                         // Numbers and dots can only be an IPv4 address: digits at
                         // both ends and three dots is parsed from the dot positions
                         // (always, without branching on the shape: times and
@@ -479,7 +539,7 @@ impl<'a> Scanner<'a> {
                 if e > s && mask != 0 {
                     // A hash needs an aligned 16-byte hex run inside the token.
                     sc.hex_run = !inside
-                        || m.hex16 & low_cleared(s - w) & !low_cleared((e - w).saturating_sub(15))
+                        || hex16 & low_cleared(s - w) & !low_cleared((e - w).saturating_sub(15))
                             != 0;
                     self.token(buf, s, e, mask, sc, hits);
                 }
@@ -514,7 +574,7 @@ impl<'a> Scanner<'a> {
     /// of a token is a dot with `k - 1` dots before it in its token: `d & (inner + d)`
     /// keeps the dots of `d` that are not the first of their token.
     #[inline(always)]
-    fn inner_visits(&self, m: &Masks, inner: u64, spec: bool) -> (u64, u64) {
+    fn inner_visits(&self, m: &Masks, hex16: u64, inner: u64, spec: bool) -> (u64, u64) {
         // No token in `inner` reaches bit 63: the adds never overflow.
         let ends_with = |y: u64| inner.wrapping_add(y) & !inner;
         let mut all = 0;
@@ -522,13 +582,13 @@ impl<'a> Scanner<'a> {
         // A run of 32 or more hex digits covers an aligned 16-byte one; an inner
         // token is at most 63 bytes long.
         if self.min_hex < 64 {
-            all |= ends_with(m.hex16 & inner);
+            all |= ends_with(hex16 & inner);
         }
         if spec {
             // Tokens with letters, `-`, `_`, `:` or `@` (`other`) and a `.` or `@`:
             // names, e-mail, `address:port`; with two colons or more, IPv6. (One
             // colon and no dot is nothing but a hash, above: `A:`, `key:`.)
-            let other = ends_with(m.other & inner);
+            let other = ends_with(m.other() & inner);
             let dot_at = other & ends_with((m.dot | m.at) & inner);
             if self.dom || self.email {
                 all |= dot_at;
@@ -890,13 +950,73 @@ fn hex16_of(hex: u64) -> u64 {
     x & 0x0001_0001_0001_0001
 }
 
+/// Class bits of [`Masks::of_avx2`]'s nibble lookup: each class is a set of high
+/// nibbles times a set of low nibbles (letters take two: `G-O`, `P-Z`); `-` gets a
+/// bit, `_` and `\n` are compared for.
+const N_DIGIT: u8 = 1;
+const N_HEXL: u8 = 2;
+const N_ALPHA_A: u8 = 4;
+const N_ALPHA_B: u8 = 8;
+const N_DOT: u8 = 16;
+const N_COLON: u8 = 32;
+const N_AT: u8 = 64;
+const N_MINUS: u8 = 128;
+
+/// By low nibble: the classes with a byte of that low nibble.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+static NIB_LO: [u8; 16] = {
+    let mut t = [0u8; 16];
+    let mut l = 0;
+    while l < 16 {
+        let mut v = 0;
+        if l <= 9 {
+            v |= N_DIGIT;
+        }
+        if l >= 1 && l <= 6 {
+            v |= N_HEXL;
+        }
+        if l >= 7 {
+            v |= N_ALPHA_A;
+        }
+        if l <= 0xA {
+            v |= N_ALPHA_B;
+        }
+        if l == 0xE {
+            v |= N_DOT;
+        }
+        if l == 0xA {
+            v |= N_COLON;
+        }
+        if l == 0 {
+            v |= N_AT;
+        }
+        if l == 0xD {
+            v |= N_MINUS;
+        }
+        t[l] = v;
+        l += 1;
+    }
+    t
+};
+
+/// By high nibble (0 for 8 and above).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+static NIB_HI: [u8; 16] = {
+    let mut t = [0u8; 16];
+    t[2] = N_DOT | N_MINUS;
+    t[3] = N_DIGIT | N_COLON;
+    t[4] = N_HEXL | N_ALPHA_A | N_AT;
+    t[5] = N_ALPHA_B;
+    t[6] = N_HEXL | N_ALPHA_A;
+    t[7] = N_ALPHA_B;
+    t
+};
+
 /// Character classes of a 64-byte window, one bit per byte.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct Masks {
     /// Token bytes (letters, digits, `.`, `:`, `-`, `_`, `@`).
     tok: u64,
-    /// `.`, `:` and `@`: a token holding one can be an address, name or e-mail.
-    spec: u64,
     dot: u64,
     colon: u64,
     at: u64,
@@ -907,11 +1027,6 @@ struct Masks {
     alpha: u64,
     /// `-`, `_`.
     dash: u64,
-    /// The first byte of each 16-byte-aligned run of hex digits: a run of 32 or more
-    /// hex digits always covers one.
-    hex16: u64,
-    /// Token bytes other than digits and `.`.
-    other: u64,
     /// `\n`.
     nl: u64,
 }
@@ -965,6 +1080,9 @@ impl Masks {
             | bit(self.at, AT)
     }
 
+    /// The masks from one class byte per input byte, looked up by nibble
+    /// (`NIB_LO[low] & NIB_HI[high]`, two shuffles), then one shift and move-mask per
+    /// class; `_` and `\n` by compare. Bytes of 0x80 and above look up zero.
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     fn of_avx2(w: &[u8]) -> Masks {
@@ -972,66 +1090,67 @@ impl Masks {
         let mut m = Masks::default();
         // SAFETY: only reached from code compiled for AVX2 on a CPU that has it
         // (`Scanner::scan_windows_avx2`); the only memory accesses are unaligned
-        // 32-byte loads from 32-byte slices of `w`.
+        // 32-byte loads from 32-byte slices of `w` and 16-byte loads of the tables.
         unsafe {
-            let set = |b: u8| _mm256_set1_epi8(b as i8);
-            let (dot, colon, at, minus, under, newline) = (
-                set(b'.'),
-                set(b':'),
-                set(b'@'),
-                set(b'-'),
-                set(b'_'),
-                set(b'\n'),
-            );
-            let (d0, d9, la, lf, lg, lz, case) = (
-                set(b'0'),
-                set(b'9'),
-                set(b'a'),
-                set(b'f'),
-                set(b'g'),
-                set(b'z'),
-                set(0x20),
-            );
-            let within = |x: __m256i, lo: __m256i, hi: __m256i| {
-                _mm256_and_si256(
-                    _mm256_cmpeq_epi8(_mm256_max_epu8(x, lo), x),
-                    _mm256_cmpeq_epi8(_mm256_min_epu8(x, hi), x),
-                )
-            };
+            let lo_t = _mm256_broadcastsi128_si256(_mm_loadu_si128(NIB_LO.as_ptr().cast()));
+            let hi_t = _mm256_broadcastsi128_si256(_mm_loadu_si128(NIB_HI.as_ptr().cast()));
+            let low4 = _mm256_set1_epi8(0x0F);
+            let under = _mm256_set1_epi8(b'_' as i8);
+            let newline = _mm256_set1_epi8(b'\n' as i8);
+            let alpha = _mm256_set1_epi8((N_ALPHA_A | N_ALPHA_B) as i8);
+            let zero = _mm256_setzero_si256();
             let bits = |v: __m256i| u64::from(_mm256_movemask_epi8(v) as u32);
+            let nbits = |v: __m256i| u64::from(!(_mm256_movemask_epi8(v) as u32));
             for k in 0..2 {
                 let x = _mm256_loadu_si256(w[k * 32..k * 32 + 32].as_ptr().cast());
-                let y = _mm256_or_si256(x, case);
-                let v_dot = _mm256_cmpeq_epi8(x, dot);
-                let v_colon = _mm256_cmpeq_epi8(x, colon);
-                let v_at = _mm256_cmpeq_epi8(x, at);
-                let v_dash =
-                    _mm256_or_si256(_mm256_cmpeq_epi8(x, minus), _mm256_cmpeq_epi8(x, under));
-                let v_digit = within(x, d0, d9);
-                let v_hexl = within(y, la, lf);
-                let v_alpha = within(y, lg, lz);
+                // The low-nibble lookup needs no mask: bytes of 0x80 and above
+                // look up zero, and they are separators.
+                let c = _mm256_and_si256(
+                    _mm256_shuffle_epi8(lo_t, x),
+                    _mm256_shuffle_epi8(hi_t, _mm256_and_si256(_mm256_srli_epi16(x, 4), low4)),
+                );
+                let u = _mm256_cmpeq_epi8(x, under);
                 let sh = k * 32;
+                // Bit j of each byte to bit 7 (16-bit shifts: bit 7 of each byte
+                // comes from the same byte).
+                m.digit |= bits(_mm256_slli_epi16(c, 7)) << sh;
+                m.hexl |= bits(_mm256_slli_epi16(c, 6)) << sh;
+                m.dot |= bits(_mm256_slli_epi16(c, 3)) << sh;
+                m.colon |= bits(_mm256_slli_epi16(c, 2)) << sh;
+                m.at |= bits(_mm256_slli_epi16(c, 1)) << sh;
+                m.dash |= bits(_mm256_or_si256(c, u)) << sh;
+                m.alpha |= nbits(_mm256_cmpeq_epi8(_mm256_and_si256(c, alpha), zero)) << sh;
+                m.tok |= nbits(_mm256_cmpeq_epi8(_mm256_or_si256(c, u), zero)) << sh;
                 m.nl |= bits(_mm256_cmpeq_epi8(x, newline)) << sh;
-                m.dot |= bits(v_dot) << sh;
-                m.colon |= bits(v_colon) << sh;
-                m.at |= bits(v_at) << sh;
-                m.dash |= bits(v_dash) << sh;
-                m.digit |= bits(v_digit) << sh;
-                m.hexl |= bits(v_hexl) << sh;
-                m.alpha |= bits(v_alpha) << sh;
             }
         }
-        m.derived()
+        m
     }
 
-    /// Fills the masks that follow from the class masks: `spec`, `tok`, `hex16`.
+    /// `tok` from the class masks.
     #[inline(always)]
     fn derived(mut self) -> Masks {
-        self.spec = self.dot | self.colon | self.at;
-        self.tok = self.spec | self.dash | self.digit | self.hexl | self.alpha;
-        self.hex16 = hex16_of(self.digit | self.hexl);
-        self.other = self.tok & !(self.digit | self.dot);
+        self.tok = self.spec() | self.dash | self.digit | self.hexl | self.alpha;
         self
+    }
+
+    /// `.`, `:` and `@`: a token holding one can be an address, name or e-mail.
+    #[inline(always)]
+    fn spec(&self) -> u64 {
+        self.dot | self.colon | self.at
+    }
+
+    /// Token bytes other than digits and `.`.
+    #[inline(always)]
+    fn other(&self) -> u64 {
+        self.tok & !(self.digit | self.dot)
+    }
+
+    /// The first byte of each 16-byte-aligned run of hex digits: a run of 32 or more
+    /// hex digits always covers one.
+    #[inline(always)]
+    fn hex16(&self) -> u64 {
+        hex16_of(self.digit | self.hexl)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -1191,6 +1310,18 @@ mod tests {
             out.push(text[h.start..h.end].to_owned())
         });
         out
+    }
+
+    #[test]
+    fn v4_key_hash_is_perfect() {
+        let mut slots: Vec<usize> = V4_SHAPES.iter().map(|t| v4_key_slot(t.key)).collect();
+        slots.sort_unstable();
+        slots.dedup();
+        assert_eq!(slots.len(), 81);
+        for (i, t) in V4_SHAPES.iter().enumerate() {
+            assert_eq!(usize::from(V4_KEY_HASH[v4_key_slot(t.key)]), i);
+            assert_eq!(t.key.count_ones(), 4);
+        }
     }
 
     #[test]
@@ -1416,11 +1547,11 @@ mod tests {
             for (i, &b) in w.iter().enumerate() {
                 assert_eq!(m.tok >> i & 1 == 1, CLASS[b as usize] != SEP, "byte {b}");
                 let spec = matches!(b, b'.' | b':' | b'@');
-                assert_eq!(m.spec >> i & 1 == 1, spec, "byte {b}");
+                assert_eq!(m.spec() >> i & 1 == 1, spec, "byte {b}");
             }
             for k in 0..4 {
                 let all_hex = w[k * 16..k * 16 + 16].iter().all(u8::is_ascii_hexdigit);
-                assert_eq!(m.hex16 >> (k * 16) & 1 == 1, all_hex);
+                assert_eq!(m.hex16() >> (k * 16) & 1 == 1, all_hex);
             }
             assert_eq!(Masks::of::<false>(w), Masks::of_scalar(w));
             if std::arch::is_x86_feature_detected!("avx2") {
@@ -1429,7 +1560,7 @@ mod tests {
         }
         let hex = [b'a'; 64];
         assert_eq!(
-            Masks::of::<false>(&hex).hex16,
+            Masks::of::<false>(&hex).hex16(),
             1 | 1 << 16 | 1 << 32 | 1 << 48
         );
     }
