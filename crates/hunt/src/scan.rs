@@ -270,6 +270,35 @@ fn v4_simd_shape(b16: &[u8], shape: &V4Shape) -> (u32, bool) {
     }
 }
 
+/// Bit `j` set where byte `j` of `c` is a hex digit (any case).
+#[inline]
+fn hex_bits16(c: &[u8; 16]) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86_64 baseline; one 16-byte load from a
+        // 16-byte array.
+        unsafe {
+            let x = _mm_loadu_si128(c.as_ptr().cast());
+            // Unsigned `v <= k` as `min(v, k) == v`.
+            let d = _mm_sub_epi8(x, _mm_set1_epi8(b'0' as i8));
+            let digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+            let l = _mm_sub_epi8(
+                _mm_or_si128(x, _mm_set1_epi8(0x20)),
+                _mm_set1_epi8(b'a' as i8),
+            );
+            let letter = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(5)), l);
+            _mm_movemask_epi8(_mm_or_si128(digit, letter)) as u32
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        c.iter()
+            .enumerate()
+            .fold(0, |m, (j, b)| m | u32::from(b.is_ascii_hexdigit()) << j)
+    }
+}
+
 /// The value of a hex digit (any case), without branches: hash digits are
 /// random, so a branch between digits and letters mispredicts half the time.
 #[inline(always)]
@@ -383,13 +412,16 @@ impl<'a> Scanner<'a> {
         let mut w = 0usize;
         // The windows before and after the current one (all separators beyond the
         // buffer): a token crossing a window edge is bounded and classified from
-        // their masks, not byte by byte.
-        let mut prev = Masks::default();
-        let mut m = Masks::at::<AVX2>(buf, 0);
+        // their masks, not byte by byte. Window `k`'s masks are in `ring[k % 4]`
+        // (a ring, so that moving on copies nothing).
+        let mut ring = [Masks::default(); 4];
+        ring[0] = Masks::at::<AVX2>(buf, 0);
         // Newlines before the current window.
         let mut lines = 0u64;
         while w < n {
-            let next = Masks::at::<AVX2>(buf, w + 64);
+            let k = w / 64;
+            ring[(k + 1) % 4] = Masks::at::<AVX2>(buf, w + 64);
+            let (prev, m, next) = (&ring[(k + 3) % 4], &ring[k % 4], &ring[(k + 1) % 4]);
             let t = m.tok;
             // The token running on from the window before (`bottom`) and the one
             // running into the next (`top`) are found from candidate bytes and
@@ -401,7 +433,7 @@ impl<'a> Scanner<'a> {
             let bottom = (!t & t.wrapping_add(1)).wrapping_sub(1) & cont;
             let top = !u64::MAX.checked_shr((!t).leading_zeros()).unwrap_or(0);
             let hex16 = m.hex16();
-            let (visits, fast) = self.inner_visits(&m, hex16, t & !bottom & !top, spec);
+            let (visits, fast) = self.inner_visits(m, hex16, t & !bottom & !top, spec);
             let mut cand = 0u64;
             if spec {
                 cand |= m.spec();
@@ -555,11 +587,9 @@ impl<'a> Scanner<'a> {
             if done > w + 64 {
                 // Skip whole windows inside a long token.
                 w += (done - w) / 64 * 64;
-                prev = Masks::at::<AVX2>(buf, w - 64);
-                m = Masks::at::<AVX2>(buf, w);
-            } else {
-                prev = m;
-                m = next;
+                let k = w / 64;
+                ring[(k + 3) % 4] = Masks::at::<AVX2>(buf, w - 64);
+                ring[k % 4] = Masks::at::<AVX2>(buf, w);
             }
         }
         lines
@@ -725,13 +755,10 @@ impl<'a> Scanner<'a> {
                 && (2..=45).contains(&len)
                 && v6_colons_fit(&buf[s..e])
             {
-                if let Ok(t) = std::str::from_utf8(&buf[s..e]) {
-                    if let Ok(a) = t.parse::<std::net::Ipv6Addr>() {
-                        let a = u128::from(a);
-                        self.set.lookup_v6(a, &mut sc.ids);
-                        self.push(hits, s, e, Ioc::Ipv6(a), sc);
-                        return;
-                    }
+                if let Some(a) = parse_v6(&buf[s..e]) {
+                    self.set.lookup_v6(a, &mut sc.ids);
+                    self.push(hits, s, e, Ioc::Ipv6(a), sc);
+                    return;
                 }
             }
             if mask & DOT != 0 || len >= self.min_hex {
@@ -847,29 +874,67 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// The hex runs of `s..e` that are wanted hashes. The runs are found 16 bytes at
+    /// a time from a bit mask of the hex digits ([`hex_bits16`]), not byte by byte.
     fn hashes(&self, buf: &[u8], s: usize, e: usize, sc: &mut Scratch, hits: &mut Vec<Hit>) {
+        // Start of the hex run the scan is in, if any.
+        let mut run: Option<usize> = None;
         let mut i = s;
         while i < e {
-            while i < e && CLASS[buf[i] as usize] & (DIGIT | HEXL) == 0 {
-                i += 1;
-            }
-            let rs = i;
-            while i < e && CLASS[buf[i] as usize] & (DIGIT | HEXL) != 0 {
-                i += 1;
-            }
-            let rl = i - rs;
-            if matches!(rl, 32 | 40 | 64 | 128) && self.set.wants_hash_len(rl / 2) {
-                sc.bytes.clear();
-                sc.bytes.extend(
-                    buf[rs..i]
-                        .chunks_exact(2)
-                        .map(|p| (hex_val(p[0]) << 4) | hex_val(p[1])),
-                );
-                self.set.lookup_hash(&sc.bytes, &mut sc.ids);
-                if !sc.ids.is_empty() {
-                    let obs = Ioc::Hash(sc.bytes.clone());
-                    self.push(hits, rs, i, obs, sc);
+            let len = (e - i).min(16);
+            let valid = (1u32 << len) - 1;
+            let bits = if i + 16 <= buf.len() {
+                let mut c = [0u8; 16];
+                c.copy_from_slice(&buf[i..i + 16]);
+                hex_bits16(&c)
+            } else {
+                let mut c = [0u8; 16];
+                c[..len].copy_from_slice(&buf[i..i + len]);
+                hex_bits16(&c)
+            } & valid;
+            // The run boundaries in this chunk, from bit `pos` on (`pos` <= 16).
+            let mut pos = 0u32;
+            loop {
+                if let Some(rs) = run {
+                    let end = !bits & valid & (u32::MAX << pos);
+                    if end == 0 {
+                        break;
+                    }
+                    let z = end.trailing_zeros();
+                    self.hash_run(buf, rs, i + z as usize, sc, hits);
+                    run = None;
+                    pos = z + 1;
+                } else {
+                    let start = bits & (u32::MAX << pos);
+                    if start == 0 {
+                        break;
+                    }
+                    let z = start.trailing_zeros();
+                    run = Some(i + z as usize);
+                    pos = z;
                 }
+            }
+            i += len;
+        }
+        if let Some(rs) = run {
+            self.hash_run(buf, rs, e, sc, hits);
+        }
+    }
+
+    /// The hex run `rs..i` (a whole run), if it is a wanted hash.
+    fn hash_run(&self, buf: &[u8], rs: usize, i: usize, sc: &mut Scratch, hits: &mut Vec<Hit>) {
+        let rl = i - rs;
+        if matches!(rl, 32 | 40 | 64 | 128) && self.set.wants_hash_len(rl / 2) {
+            sc.bytes.clear();
+            sc.bytes.extend(
+                buf[rs..i]
+                    .chunks_exact(2)
+                    .map(|p| (hex_val(p[0]) << 4) | hex_val(p[1])),
+            );
+            self.set.lookup_hash(&sc.bytes, &mut sc.ids);
+            if !sc.ids.is_empty() {
+                let obs = Ioc::Hash(sc.bytes.clone());
+                self.push(hits, rs, i, obs, sc);
             }
         }
     }
@@ -904,6 +969,37 @@ impl<'a> Scanner<'a> {
             self.push(hits, s, e, Ioc::Url(canon), &mut sc);
         }
     }
+}
+
+/// IPv6 exactly as `Ipv6Addr` parses it. Without `::` or a dot, an address is
+/// eight groups of one to four hex digits (the spelling logs mostly use): parsed
+/// here; anything else goes to `std`'s parser.
+fn parse_v6(t: &[u8]) -> Option<u128> {
+    if t.contains(&b'.') || t.windows(2).any(|p| p == b"::") {
+        let a = std::str::from_utf8(t)
+            .ok()?
+            .parse::<std::net::Ipv6Addr>()
+            .ok()?;
+        return Some(u128::from(a));
+    }
+    let (mut a, mut groups, mut g, mut digits) = (0u128, 0, 0u128, 0);
+    for &b in t {
+        if b == b':' {
+            if digits == 0 {
+                return None;
+            }
+            a = (a << 16) | g;
+            groups += 1;
+            (g, digits) = (0, 0);
+        } else {
+            if !b.is_ascii_hexdigit() || digits == 4 {
+                return None;
+            }
+            g = (g << 4) | u128::from(hex_val(b));
+            digits += 1;
+        }
+    }
+    (digits > 0 && groups == 7).then_some((a << 16) | g)
 }
 
 /// Whether the colons of a token allow an IPv6 address: a `::`, or seven colons, or
@@ -1455,6 +1551,88 @@ mod tests {
         }
         assert!(!v6_colons_fit(b"00:11:22:33:44:55"));
         assert!(!v6_colons_fit(b"12:34:56"));
+    }
+
+    /// The IPv6 parser against `std` on spellings of random addresses and on
+    /// near misses (a character dropped, doubled or changed).
+    #[test]
+    fn parse_v6_agrees_with_std() {
+        let mut rng = 0x1234_5678_9abc_def1u64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let std_v6 = |t: &[u8]| {
+            std::str::from_utf8(t)
+                .ok()
+                .and_then(|t| t.parse::<std::net::Ipv6Addr>().ok())
+                .map(u128::from)
+        };
+        let mut checked = 0;
+        for _ in 0..20_000 {
+            let r = next();
+            let groups: Vec<u16> = (0..8)
+                .map(|i| {
+                    if (r >> (8 + i)) & 3 == 0 {
+                        0
+                    } else {
+                        next() as u16
+                    }
+                })
+                .collect();
+            let a = std::net::Ipv6Addr::from([
+                groups[0], groups[1], groups[2], groups[3], groups[4], groups[5], groups[6],
+                groups[7],
+            ]);
+            for t in [
+                a.to_string(),
+                groups
+                    .iter()
+                    .map(|g| format!("{g:x}"))
+                    .collect::<Vec<_>>()
+                    .join(":"),
+                groups
+                    .iter()
+                    .map(|g| format!("{g:04X}"))
+                    .collect::<Vec<_>>()
+                    .join(":"),
+            ] {
+                let t = t.into_bytes();
+                assert_eq!(parse_v6(&t), Some(u128::from(a)));
+                let i = next() as usize % t.len();
+                let mut dropped = t.clone();
+                dropped.remove(i);
+                let mut doubled = t.clone();
+                doubled.insert(i, t[i]);
+                let mut changed = t.clone();
+                changed[i] = b":0aAfFgG."[next() as usize % 9];
+                for v in [dropped, doubled, changed] {
+                    assert_eq!(parse_v6(&v), std_v6(&v), "{}", String::from_utf8_lossy(&v));
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 180_000);
+        for t in [
+            &b":1:2:3:4:5:6:7"[..],
+            b"1:2:3:4:5:6:7:",
+            b"1:2:3:4:5:6:7:8:9",
+            b"12345:1:2:3:4:5:6:7",
+            b"",
+        ] {
+            assert_eq!(parse_v6(t), std_v6(t), "{}", String::from_utf8_lossy(t));
+        }
+    }
+
+    #[test]
+    fn hex_bits16_is_is_ascii_hexdigit() {
+        for base in (0..256).step_by(16) {
+            let c: [u8; 16] = std::array::from_fn(|j| (base + j) as u8);
+            let want = (0..16).fold(0, |m, j| m | u32::from(c[j].is_ascii_hexdigit()) << j);
+            assert_eq!(hex_bits16(&c), want, "bytes from {base}");
+        }
     }
 
     #[test]
