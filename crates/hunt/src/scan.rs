@@ -568,7 +568,19 @@ impl<'a> Scanner<'a> {
                 } else {
                     buf[s..e].iter().fold(0, |a, &b| a | CLASS[b as usize])
                 };
-                if e > s && mask != 0 {
+                // Digits and dots across a window edge: an address of the plain
+                // shape is parsed here; anything else (no address, or one after
+                // trimming) takes the general way.
+                #[cfg(target_arch = "x86_64")]
+                let plain_v4 = AVX2
+                    && self.v4
+                    && mask == DIGIT | DOT
+                    && e - s <= 15
+                    && s + 16 <= n
+                    && self.ipv4_plain(buf, s, e, sc, hits);
+                #[cfg(not(target_arch = "x86_64"))]
+                let plain_v4 = false;
+                if e > s && mask != 0 && !plain_v4 {
                     // A hash needs an aligned 16-byte hex run inside the token.
                     sc.hex_run = !inside
                         || hex16 & low_cleared(s - w) & !low_cleared((e - w).saturating_sub(15))
@@ -853,6 +865,36 @@ impl<'a> Scanner<'a> {
             self.set.lookup_v4(addr, &mut sc.ids);
             self.push(hits, s, e, Ioc::Ipv4(addr), sc);
         }
+    }
+
+    /// The token `s..e` (digits and dots, at most 15 bytes, 16 bytes readable from
+    /// `s`) as an IPv4 address of exactly four octets, looked up; false when it does
+    /// not have that shape (it may still hold an address after trimming). Only
+    /// called from code compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn ipv4_plain(
+        &self,
+        buf: &[u8],
+        s: usize,
+        e: usize,
+        sc: &mut Scratch,
+        hits: &mut Vec<Hit>,
+    ) -> bool {
+        use std::arch::x86_64::*;
+        let b16 = &buf[s..s + 16];
+        let len = e - s;
+        // SAFETY: SSE2 (x86_64 baseline); one 16-byte load from a 16-byte slice.
+        let dots = unsafe {
+            let x = _mm_loadu_si128(b16.as_ptr().cast());
+            _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b'.' as i8))) as u32 as u64
+        };
+        let (addr, ok) = v4_simd_keyed(b16, (dots & ((1 << len) - 1)) | (1 << len));
+        if ok && self.set.maybe_v4(addr) {
+            self.set.lookup_v4(addr, &mut sc.ids);
+            self.push(hits, s, e, Ioc::Ipv4(addr), sc);
+        }
+        ok
     }
 
     fn domain(&self, buf: &[u8], s: usize, e: usize, sc: &mut Scratch, hits: &mut Vec<Hit>) {
