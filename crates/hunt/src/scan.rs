@@ -1677,6 +1677,68 @@ mod tests {
         }
     }
 
+    /// The hex runs of hash candidates (found 16 bytes at a time) against a plain
+    /// search for maximal runs, on tokens of hex digits, other letters, `-` and `_`
+    /// (tokens that only a hash can match), with runs of every length around the
+    /// hash lengths, at every offset and at the end of the buffer.
+    #[test]
+    fn hash_runs_agree_with_a_plain_search() {
+        let mut rng = 0x0bad_cafe_f00d_1234u64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for round in 0..2000 {
+            let mut text: Vec<u8> = vec![b' '; round % 17];
+            for _ in 0..(1 + next() % 6) {
+                let r = next();
+                let len = [31, 32, 33, 39, 40, 41, 63, 64, 65, 127, 128, 129, 5][r as usize % 13];
+                for _ in 0..len {
+                    text.push(b"0123456789abcdefABCDEF"[next() as usize % 22]);
+                }
+                match (r >> 8) % 4 {
+                    0 => text.push(b' '),
+                    1 => text.push(b"gz-_"[(r >> 12) as usize % 4]),
+                    2 => text.push(b'\n'),
+                    _ => {}
+                }
+            }
+            // The plain search: maximal hex runs inside tokens.
+            let mut want = Vec::new();
+            let mut i = 0;
+            while i < text.len() {
+                if text[i].is_ascii_hexdigit() {
+                    let rs = i;
+                    while i < text.len() && text[i].is_ascii_hexdigit() {
+                        i += 1;
+                    }
+                    if matches!(i - rs, 32 | 40 | 64 | 128) {
+                        want.push((rs, i));
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            let iocs = want
+                .iter()
+                .map(|&(a, b)| {
+                    Ioc::Hash(
+                        text[a..b]
+                            .chunks(2)
+                            .map(|p| (hex_val(p[0]) << 4) | hex_val(p[1]))
+                            .collect(),
+                    )
+                })
+                .collect();
+            let s = set(iocs);
+            let mut got = Vec::new();
+            Scanner::new(&s).scan(&text, &mut |h| got.push((h.start, h.end)));
+            assert_eq!(got, want, "{}", String::from_utf8_lossy(&text));
+        }
+    }
+
     #[test]
     fn ipv4_boundaries() {
         let s = set(vec![Ioc::Ipv4(0x0102_0304)]);
