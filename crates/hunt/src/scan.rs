@@ -9,6 +9,10 @@
 
 use crate::iocs::{Ioc, IocSet};
 
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
+
 const SEP: u8 = 0;
 const DIGIT: u8 = 1;
 const HEXL: u8 = 2;
@@ -62,8 +66,12 @@ pub struct Scanner<'a> {
     email: bool,
     url: bool,
     hash: bool,
+    /// Hex digits in the shortest hash the set wants (`usize::MAX` for none): a
+    /// shorter token cannot hold one.
+    min_hex: usize,
     url_finder: memchr::memmem::Finder<'static>,
-    /// The CPU has AVX2 (x86_64 only).
+    /// The CPU has AVX2, and the bit instructions every AVX2 CPU has (BMI1, BMI2,
+    /// LZCNT, POPCNT: without them `count_ones` is a dozen instructions) (x86_64 only).
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     avx2: bool,
 }
@@ -138,15 +146,20 @@ fn v4_octets(buf: &[u8], s: usize, p1: usize, p2: usize, p3: usize, e: usize) ->
 /// each, 81 in all): `shuffle` moves the digits of octet `j` to bytes `4j+1..4j+4`,
 /// right-aligned, zeros elsewhere; `lead` marks the leading digit of octets with two
 /// or three digits (it must not be a zero).
+///
+/// `key` is the shape as a bit set relative to the token start: its three dots and
+/// the separator after it ([`V4_KEY_HASH`] finds the shape from it).
 struct V4Shape {
     shuffle: [u8; 16],
     lead: [u8; 16],
+    key: u64,
 }
 
 static V4_SHAPES: [V4Shape; 81] = {
     const EMPTY: V4Shape = V4Shape {
         shuffle: [0x80; 16],
         lead: [0; 16],
+        key: 0,
     };
     let mut t = [EMPTY; 81];
     let mut i = 0;
@@ -166,12 +179,47 @@ static V4_SHAPES: [V4Shape; 81] = {
                 t[i].lead[4 * j + 4 - l] = 0xFF;
             }
             start += l + 1;
+            // the dot (or, after the last octet, the separator) after octet j
+            t[i].key |= 1 << (start - 1);
             j += 1;
         }
         i += 1;
     }
     t
 };
+
+/// Multiplier of the perfect hash of the 81 [`V4Shape::key`]s into 256 slots (found
+/// by a search; the `v4_key_hash_is_perfect` test checks it).
+const V4_KEY_MUL: u64 = 0x68d8_e8e0_2465_a4f9;
+
+#[inline(always)]
+const fn v4_key_slot(key: u64) -> usize {
+    (key.wrapping_mul(V4_KEY_MUL) >> 56) as usize
+}
+
+/// The [`V4_SHAPES`] index for each hash slot (0 for an empty slot: a key that
+/// hashes there differs from shape 0's, which is how it is rejected).
+static V4_KEY_HASH: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 81 {
+        t[v4_key_slot(V4_SHAPES[i].key)] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// IPv4 from the 16 bytes starting at a token of digits and dots, from the token's
+/// shape key (its dots and the separator after it as bits relative to its start):
+/// a hash lookup instead of octet lengths from dot positions. Only reached from code
+/// compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn v4_simd_keyed(b16: &[u8], key: u64) -> (u32, bool) {
+    let shape = &V4_SHAPES[usize::from(V4_KEY_HASH[v4_key_slot(key)])];
+    let (addr, ok) = v4_simd_shape(b16, shape);
+    (addr, ok & (shape.key == key))
+}
 
 /// IPv4 from the 16 bytes starting at a token of digits and three dots, with the
 /// octet lengths `lens` (from the dot positions): one shuffle puts each octet's
@@ -180,11 +228,20 @@ static V4_SHAPES: [V4Shape; 81] = {
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn v4_simd(b16: &[u8], lens: [usize; 4]) -> (u32, bool) {
-    use std::arch::x86_64::*;
     // `&`, not `all`: a short-circuit is a branch on data, and it mispredicts.
     let len_ok = lens.iter().fold(true, |ok, l| ok & (l.wrapping_sub(1) < 3));
     let k = |l: usize| l.clamp(1, 3) - 1;
     let shape = &V4_SHAPES[k(lens[0]) * 27 + k(lens[1]) * 9 + k(lens[2]) * 3 + k(lens[3])];
+    let (addr, ok) = v4_simd_shape(b16, shape);
+    (addr, ok & len_ok)
+}
+
+/// [`v4_simd`] with the shape known: the address and whether the octets have no
+/// leading zero and are at most 255.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn v4_simd_shape(b16: &[u8], shape: &V4Shape) -> (u32, bool) {
+    use std::arch::x86_64::*;
     debug_assert_eq!(b16.len(), 16);
     // SAFETY: the caller is compiled for AVX2 on a CPU that has it (see
     // `Scanner::scan_windows_avx2`), which includes SSSE3/SSE4.1; the loads read
@@ -209,7 +266,36 @@ fn v4_simd(b16: &[u8], lens: [usize; 4]) -> (u32, bool) {
             _mm_setr_epi8(12, 8, 4, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
         );
         let addr = _mm_cvtsi128_si32(packed) as u32;
-        (addr, len_ok & (zero_lead == 0) & (big == 0))
+        (addr, (zero_lead == 0) & (big == 0))
+    }
+}
+
+/// Bit `j` set where byte `j` of `c` is a hex digit (any case).
+#[inline]
+fn hex_bits16(c: &[u8; 16]) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86_64 baseline; one 16-byte load from a
+        // 16-byte array.
+        unsafe {
+            let x = _mm_loadu_si128(c.as_ptr().cast());
+            // Unsigned `v <= k` as `min(v, k) == v`.
+            let d = _mm_sub_epi8(x, _mm_set1_epi8(b'0' as i8));
+            let digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+            let l = _mm_sub_epi8(
+                _mm_or_si128(x, _mm_set1_epi8(0x20)),
+                _mm_set1_epi8(b'a' as i8),
+            );
+            let letter = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(5)), l);
+            _mm_movemask_epi8(_mm_or_si128(digit, letter)) as u32
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        c.iter()
+            .enumerate()
+            .fold(0, |m, (j, b)| m | u32::from(b.is_ascii_hexdigit()) << j)
     }
 }
 
@@ -230,9 +316,17 @@ impl<'a> Scanner<'a> {
             email: set.has_emails(),
             url: set.has_urls(),
             hash: [16, 20, 32, 64].iter().any(|&n| set.wants_hash_len(n)),
+            min_hex: [16, 20, 32, 64]
+                .into_iter()
+                .find(|&n| set.wants_hash_len(n))
+                .map_or(usize::MAX, |n| 2 * n),
             url_finder: memchr::memmem::Finder::new(b"://"),
             #[cfg(target_arch = "x86_64")]
-            avx2: std::arch::is_x86_feature_detected!("avx2"),
+            avx2: std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("bmi1")
+                && std::arch::is_x86_feature_detected!("bmi2")
+                && std::arch::is_x86_feature_detected!("lzcnt")
+                && std::arch::is_x86_feature_detected!("popcnt"),
             #[cfg(not(target_arch = "x86_64"))]
             avx2: false,
         }
@@ -255,7 +349,7 @@ impl<'a> Scanner<'a> {
 
     /// [`Scanner::scan`] without AVX2 (the SSE2 masks and the scalar IPv4 parse), so
     /// tests cover that path on machines that have AVX2.
-    #[cfg(test)]
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn scan_portable(&self, buf: &[u8], f: &mut dyn FnMut(Hit)) -> u64 {
         self.scan_with(buf, false, f)
     }
@@ -268,8 +362,8 @@ impl<'a> Scanner<'a> {
         let newlines = if need_spec || self.hash {
             #[cfg(target_arch = "x86_64")]
             let n = if avx2 {
-                // SAFETY: `avx2` is only true when the CPU has AVX2 (checked at run
-                // time in `Scanner::new`).
+                // SAFETY: `avx2` is only true when the CPU has AVX2, BMI1, BMI2, LZCNT
+                // and POPCNT (checked at run time in `Scanner::new`).
                 unsafe { self.scan_windows_avx2(buf, need_spec, &mut sc, &mut hits) }
             } else {
                 self.scan_windows::<false>(buf, need_spec, &mut sc, &mut hits)
@@ -291,9 +385,9 @@ impl<'a> Scanner<'a> {
         newlines
     }
 
-    /// [`Scanner::scan_windows`] compiled for AVX2.
+    /// [`Scanner::scan_windows`] compiled for AVX2 (and BMI1/BMI2/LZCNT/POPCNT).
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt")]
     unsafe fn scan_windows_avx2(
         &self,
         buf: &[u8],
@@ -318,25 +412,75 @@ impl<'a> Scanner<'a> {
         let mut w = 0usize;
         // The windows before and after the current one (all separators beyond the
         // buffer): a token crossing a window edge is bounded and classified from
-        // their masks, not byte by byte.
-        let mut prev = Masks::default();
-        let mut m = Masks::at::<AVX2>(buf, 0);
+        // their masks, not byte by byte. Window `k`'s masks are in `ring[k % 4]`
+        // (a ring, so that moving on copies nothing).
+        let mut ring = [Masks::default(); 4];
+        ring[0] = Masks::at::<AVX2>(buf, 0);
         // Newlines before the current window.
         let mut lines = 0u64;
         while w < n {
-            let next = Masks::at::<AVX2>(buf, w + 64);
+            let k = w / 64;
+            ring[(k + 1) % 4] = Masks::at::<AVX2>(buf, w + 64);
+            let (prev, m, next) = (&ring[(k + 3) % 4], &ring[k % 4], &ring[(k + 1) % 4]);
+            let t = m.tok;
+            // The token running on from the window before (`bottom`) and the one
+            // running into the next (`top`) are found from candidate bytes and
+            // bounded from the neighbouring masks below. Every other token lies
+            // inside the window ("inner"): which of those to look at is decided for
+            // all of them at once with bit arithmetic ([`Scanner::inner_visits`]),
+            // so numbers, words and times are never visited one by one.
+            let cont = 0u64.wrapping_sub(prev.tok >> 63);
+            let bottom = (!t & t.wrapping_add(1)).wrapping_sub(1) & cont;
+            let top = !u64::MAX.checked_shr((!t).leading_zeros()).unwrap_or(0);
+            let hex16 = m.hex16();
+            let (visits, fast) = self.inner_visits(m, hex16, t & !bottom & !top, spec);
             let mut cand = 0u64;
             if spec {
-                cand |= m.spec;
+                cand |= m.spec();
             }
             if self.hash {
-                cand |= m.hex16;
+                cand |= hex16;
             }
+            cand &= bottom | top;
             if done > w {
                 cand &= low_cleared(done - w);
             }
+            // Inner tokens are marked by the separator after them; all bits in
+            // position order, so hits come out in order.
+            cand |= visits;
             while cand != 0 {
                 let pi = cand.trailing_zeros();
+                let bit = 1u64 << pi;
+                if visits & bit != 0 {
+                    cand &= !bit;
+                    let below_mask = bit - 1;
+                    let rs = (64 - (!t & below_mask).leading_zeros()) as usize;
+                    let (s, e) = (w + rs, w + pi as usize);
+                    sc.line = lines + u64::from((m.nl & below_mask).count_ones());
+                    if fast & bit != 0 {
+                        // Digits and exactly three dots, none at an end.
+                        let dm = m.dot & low_cleared(rs) & below_mask;
+                        #[cfg(target_arch = "x86_64")]
+                        if AVX2 && s + 16 <= n {
+                            let key = (dm >> rs) | (1 << (pi as usize - rs));
+                            let (addr, ok) = v4_simd_keyed(&buf[s..s + 16], key);
+                            if ok & self.set.maybe_v4(addr) {
+                                self.set.lookup_v4(addr, &mut sc.ids);
+                                self.push(hits, s, e, Ioc::Ipv4(addr), sc);
+                            }
+                            continue;
+                        }
+                        self.ipv4_dotted::<AVX2>(buf, w, s, e, dm, true, sc, hits);
+                    } else {
+                        let mask = m.class_of(rs, pi as usize);
+                        sc.hex_run = hex16
+                            & low_cleared(rs)
+                            & !low_cleared((pi as usize).saturating_sub(15))
+                            != 0;
+                        self.token(buf, s, e, mask, sc, hits);
+                    }
+                    continue;
+                }
                 let p = w + pi as usize;
                 // A token holds no newline: every hit in it is on p's line.
                 sc.line = lines + u64::from((m.nl & ((1u64 << pi) - 1)).count_ones());
@@ -374,7 +518,7 @@ impl<'a> Scanner<'a> {
                 let mask = if inside {
                     let (rs, re) = (s - w, e - w);
                     let r = low_cleared(rs) & !low_cleared(re);
-                    if m.other & r == 0 {
+                    if m.other() & r == 0 {
                         // Numbers and dots can only be an IPv4 address: digits at
                         // both ends and three dots is parsed from the dot positions
                         // (always, without branching on the shape: times and
@@ -398,6 +542,9 @@ impl<'a> Scanner<'a> {
                         }
                         if dots > 3 || (dots == 3 && edge) {
                             DIGIT | DOT
+                        } else if dots == 0 {
+                            // Digits alone: a hash whose digits are all decimal.
+                            DIGIT
                         } else {
                             0
                         }
@@ -421,10 +568,22 @@ impl<'a> Scanner<'a> {
                 } else {
                     buf[s..e].iter().fold(0, |a, &b| a | CLASS[b as usize])
                 };
-                if e > s && mask != 0 {
+                // Digits and dots across a window edge: an address of the plain
+                // shape is parsed here; anything else (no address, or one after
+                // trimming) takes the general way.
+                #[cfg(target_arch = "x86_64")]
+                let plain_v4 = AVX2
+                    && self.v4
+                    && mask == DIGIT | DOT
+                    && e - s <= 15
+                    && s + 16 <= n
+                    && self.ipv4_plain(buf, s, e, sc, hits);
+                #[cfg(not(target_arch = "x86_64"))]
+                let plain_v4 = false;
+                if e > s && mask != 0 && !plain_v4 {
                     // A hash needs an aligned 16-byte hex run inside the token.
                     sc.hex_run = !inside
-                        || m.hex16 & low_cleared(s - w) & !low_cleared((e - w).saturating_sub(15))
+                        || hex16 & low_cleared(s - w) & !low_cleared((e - w).saturating_sub(15))
                             != 0;
                     self.token(buf, s, e, mask, sc, hits);
                 }
@@ -440,18 +599,71 @@ impl<'a> Scanner<'a> {
             if done > w + 64 {
                 // Skip whole windows inside a long token.
                 w += (done - w) / 64 * 64;
-                prev = Masks::at::<AVX2>(buf, w - 64);
-                m = Masks::at::<AVX2>(buf, w);
-            } else {
-                prev = m;
-                m = next;
+                let k = w / 64;
+                ring[(k + 3) % 4] = Masks::at::<AVX2>(buf, w - 64);
+                ring[k % 4] = Masks::at::<AVX2>(buf, w);
             }
         }
         lines
     }
 
-    /// The plain byte-by-byte tokenizer the fast path must agree with (tests only).
-    #[cfg(test)]
+    /// The inner tokens of a window (`inner`: token bytes of tokens that touch
+    /// neither window edge) worth a look, each marked by the separator after it; and
+    /// among them those for the IPv4 fast path (digits and exactly three dots, none
+    /// at an end). Adding a mask `y` of bytes inside tokens to `inner` carries out of
+    /// exactly the tokens that hold a bit of `y`, onto the separator after each: one
+    /// add answers "which tokens hold a `y`" for the whole window. The `k`-th dot
+    /// of a token is a dot with `k - 1` dots before it in its token: `d & (inner + d)`
+    /// keeps the dots of `d` that are not the first of their token.
+    #[inline(always)]
+    fn inner_visits(&self, m: &Masks, hex16: u64, inner: u64, spec: bool) -> (u64, u64) {
+        // No token in `inner` reaches bit 63: the adds never overflow.
+        let ends_with = |y: u64| inner.wrapping_add(y) & !inner;
+        let mut all = 0;
+        let mut fast = 0;
+        // A run of 32 or more hex digits covers an aligned 16-byte one; an inner
+        // token is at most 63 bytes long.
+        if self.min_hex < 64 {
+            all |= ends_with(hex16 & inner);
+        }
+        if spec {
+            // Tokens with letters, `-`, `_`, `:` or `@` (`other`) and a `.` or `@`:
+            // names, e-mail, `address:port`; with two colons or more, IPv6. (One
+            // colon and no dot is nothing but a hash, above: `A:`, `key:`.)
+            let other = ends_with(m.other() & inner);
+            let dot_at = other & ends_with((m.dot | m.at) & inner);
+            if self.dom || self.email {
+                all |= dot_at;
+            } else if self.v4 {
+                // Only `address:port` (and longer colon lists) can hold IPv4.
+                all |= dot_at & ends_with(m.colon & inner);
+            }
+            if self.v6 {
+                let c1 = m.colon & inner;
+                all |= ends_with(c1 & inner.wrapping_add(c1));
+            }
+            if self.v4 {
+                // Digits and dots: only an IPv4 address, which needs three dots
+                // (times and durations, with one, are dropped here).
+                let d1 = m.dot & inner;
+                let d2 = d1 & inner.wrapping_add(d1);
+                let d3 = d2 & inner.wrapping_add(d2);
+                let d4 = d3 & inner.wrapping_add(d3);
+                let num3 = ends_with(d3) & !other;
+                let starts = inner & !(inner << 1);
+                let ends = (inner << 1) & !inner;
+                let end_dot = ends_with(d1 & starts) | ((d1 << 1) & ends);
+                fast = num3 & !ends_with(d4) & !end_dot;
+                // More dots, or one at an end: the general path (trimming).
+                all |= num3;
+            }
+        }
+        (all, fast)
+    }
+
+    /// The plain byte-by-byte tokenizer the fast path must agree with (tests and
+    /// the fuzz target only).
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn scan_reference(&self, buf: &[u8], f: &mut dyn FnMut(Hit)) {
         let mut scratch = Scratch::default();
         let mut i = 0;
@@ -523,7 +735,7 @@ impl<'a> Scanner<'a> {
     ) {
         let len = e - s;
         if mask & (DOT | COLON | AT) == 0 {
-            if self.hash && len >= 32 && sc.hex_run {
+            if len >= self.min_hex && sc.hex_run {
                 self.hashes(buf, s, e, sc, hits);
             }
             return;
@@ -555,16 +767,13 @@ impl<'a> Scanner<'a> {
                 && (2..=45).contains(&len)
                 && v6_colons_fit(&buf[s..e])
             {
-                if let Ok(t) = std::str::from_utf8(&buf[s..e]) {
-                    if let Ok(a) = t.parse::<std::net::Ipv6Addr>() {
-                        let a = u128::from(a);
-                        self.set.lookup_v6(a, &mut sc.ids);
-                        self.push(hits, s, e, Ioc::Ipv6(a), sc);
-                        return;
-                    }
+                if let Some(a) = parse_v6(&buf[s..e]) {
+                    self.set.lookup_v6(a, &mut sc.ids);
+                    self.push(hits, s, e, Ioc::Ipv6(a), sc);
+                    return;
                 }
             }
-            if mask & DOT != 0 || (self.hash && len >= 32) {
+            if mask & DOT != 0 || len >= self.min_hex {
                 let mut p = s;
                 while p < e {
                     let q = buf[p..e]
@@ -596,7 +805,7 @@ impl<'a> Scanner<'a> {
         if self.dom {
             self.domain(buf, ts, te, sc, hits);
         }
-        if self.hash && len >= 32 && sc.hex_run {
+        if len >= self.min_hex && sc.hex_run {
             self.hashes(buf, s, e, sc, hits);
         }
     }
@@ -658,6 +867,36 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// The token `s..e` (digits and dots, at most 15 bytes, 16 bytes readable from
+    /// `s`) as an IPv4 address of exactly four octets, looked up; false when it does
+    /// not have that shape (it may still hold an address after trimming). Only
+    /// called from code compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn ipv4_plain(
+        &self,
+        buf: &[u8],
+        s: usize,
+        e: usize,
+        sc: &mut Scratch,
+        hits: &mut Vec<Hit>,
+    ) -> bool {
+        use std::arch::x86_64::*;
+        let b16 = &buf[s..s + 16];
+        let len = e - s;
+        // SAFETY: SSE2 (x86_64 baseline); one 16-byte load from a 16-byte slice.
+        let dots = unsafe {
+            let x = _mm_loadu_si128(b16.as_ptr().cast());
+            _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b'.' as i8))) as u32 as u64
+        };
+        let (addr, ok) = v4_simd_keyed(b16, (dots & ((1 << len) - 1)) | (1 << len));
+        if ok && self.set.maybe_v4(addr) {
+            self.set.lookup_v4(addr, &mut sc.ids);
+            self.push(hits, s, e, Ioc::Ipv4(addr), sc);
+        }
+        ok
+    }
+
     fn domain(&self, buf: &[u8], s: usize, e: usize, sc: &mut Scratch, hits: &mut Vec<Hit>) {
         let (s, e) = trim(buf, s, e);
         if e <= s {
@@ -677,29 +916,67 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// The hex runs of `s..e` that are wanted hashes. The runs are found 16 bytes at
+    /// a time from a bit mask of the hex digits ([`hex_bits16`]), not byte by byte.
     fn hashes(&self, buf: &[u8], s: usize, e: usize, sc: &mut Scratch, hits: &mut Vec<Hit>) {
+        // Start of the hex run the scan is in, if any.
+        let mut run: Option<usize> = None;
         let mut i = s;
         while i < e {
-            while i < e && CLASS[buf[i] as usize] & (DIGIT | HEXL) == 0 {
-                i += 1;
-            }
-            let rs = i;
-            while i < e && CLASS[buf[i] as usize] & (DIGIT | HEXL) != 0 {
-                i += 1;
-            }
-            let rl = i - rs;
-            if matches!(rl, 32 | 40 | 64 | 128) && self.set.wants_hash_len(rl / 2) {
-                sc.bytes.clear();
-                sc.bytes.extend(
-                    buf[rs..i]
-                        .chunks_exact(2)
-                        .map(|p| (hex_val(p[0]) << 4) | hex_val(p[1])),
-                );
-                self.set.lookup_hash(&sc.bytes, &mut sc.ids);
-                if !sc.ids.is_empty() {
-                    let obs = Ioc::Hash(sc.bytes.clone());
-                    self.push(hits, rs, i, obs, sc);
+            let len = (e - i).min(16);
+            let valid = (1u32 << len) - 1;
+            let bits = if i + 16 <= buf.len() {
+                let mut c = [0u8; 16];
+                c.copy_from_slice(&buf[i..i + 16]);
+                hex_bits16(&c)
+            } else {
+                let mut c = [0u8; 16];
+                c[..len].copy_from_slice(&buf[i..i + len]);
+                hex_bits16(&c)
+            } & valid;
+            // The run boundaries in this chunk, from bit `pos` on (`pos` <= 16).
+            let mut pos = 0u32;
+            loop {
+                if let Some(rs) = run {
+                    let end = !bits & valid & (u32::MAX << pos);
+                    if end == 0 {
+                        break;
+                    }
+                    let z = end.trailing_zeros();
+                    self.hash_run(buf, rs, i + z as usize, sc, hits);
+                    run = None;
+                    pos = z + 1;
+                } else {
+                    let start = bits & (u32::MAX << pos);
+                    if start == 0 {
+                        break;
+                    }
+                    let z = start.trailing_zeros();
+                    run = Some(i + z as usize);
+                    pos = z;
                 }
+            }
+            i += len;
+        }
+        if let Some(rs) = run {
+            self.hash_run(buf, rs, e, sc, hits);
+        }
+    }
+
+    /// The hex run `rs..i` (a whole run), if it is a wanted hash.
+    fn hash_run(&self, buf: &[u8], rs: usize, i: usize, sc: &mut Scratch, hits: &mut Vec<Hit>) {
+        let rl = i - rs;
+        if matches!(rl, 32 | 40 | 64 | 128) && self.set.wants_hash_len(rl / 2) {
+            sc.bytes.clear();
+            sc.bytes.extend(
+                buf[rs..i]
+                    .chunks_exact(2)
+                    .map(|p| (hex_val(p[0]) << 4) | hex_val(p[1])),
+            );
+            self.set.lookup_hash(&sc.bytes, &mut sc.ids);
+            if !sc.ids.is_empty() {
+                let obs = Ioc::Hash(sc.bytes.clone());
+                self.push(hits, rs, i, obs, sc);
             }
         }
     }
@@ -734,6 +1011,37 @@ impl<'a> Scanner<'a> {
             self.push(hits, s, e, Ioc::Url(canon), &mut sc);
         }
     }
+}
+
+/// IPv6 exactly as `Ipv6Addr` parses it. Without `::` or a dot, an address is
+/// eight groups of one to four hex digits (the spelling logs mostly use): parsed
+/// here; anything else goes to `std`'s parser.
+fn parse_v6(t: &[u8]) -> Option<u128> {
+    if t.contains(&b'.') || t.windows(2).any(|p| p == b"::") {
+        let a = std::str::from_utf8(t)
+            .ok()?
+            .parse::<std::net::Ipv6Addr>()
+            .ok()?;
+        return Some(u128::from(a));
+    }
+    let (mut a, mut groups, mut g, mut digits) = (0u128, 0, 0u128, 0);
+    for &b in t {
+        if b == b':' {
+            if digits == 0 {
+                return None;
+            }
+            a = (a << 16) | g;
+            groups += 1;
+            (g, digits) = (0, 0);
+        } else {
+            if !b.is_ascii_hexdigit() || digits == 4 {
+                return None;
+            }
+            g = (g << 4) | u128::from(hex_val(b));
+            digits += 1;
+        }
+    }
+    (digits > 0 && groups == 7).then_some((a << 16) | g)
 }
 
 /// Whether the colons of a token allow an IPv6 address: a `::`, or seven colons, or
@@ -780,13 +1088,73 @@ fn hex16_of(hex: u64) -> u64 {
     x & 0x0001_0001_0001_0001
 }
 
+/// Class bits of [`Masks::of_avx2`]'s nibble lookup: each class is a set of high
+/// nibbles times a set of low nibbles (letters take two: `G-O`, `P-Z`); `-` gets a
+/// bit, `_` and `\n` are compared for.
+const N_DIGIT: u8 = 1;
+const N_HEXL: u8 = 2;
+const N_ALPHA_A: u8 = 4;
+const N_ALPHA_B: u8 = 8;
+const N_DOT: u8 = 16;
+const N_COLON: u8 = 32;
+const N_AT: u8 = 64;
+const N_MINUS: u8 = 128;
+
+/// By low nibble: the classes with a byte of that low nibble.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+static NIB_LO: [u8; 16] = {
+    let mut t = [0u8; 16];
+    let mut l = 0;
+    while l < 16 {
+        let mut v = 0;
+        if l <= 9 {
+            v |= N_DIGIT;
+        }
+        if l >= 1 && l <= 6 {
+            v |= N_HEXL;
+        }
+        if l >= 7 {
+            v |= N_ALPHA_A;
+        }
+        if l <= 0xA {
+            v |= N_ALPHA_B;
+        }
+        if l == 0xE {
+            v |= N_DOT;
+        }
+        if l == 0xA {
+            v |= N_COLON;
+        }
+        if l == 0 {
+            v |= N_AT;
+        }
+        if l == 0xD {
+            v |= N_MINUS;
+        }
+        t[l] = v;
+        l += 1;
+    }
+    t
+};
+
+/// By high nibble (0 for 8 and above).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+static NIB_HI: [u8; 16] = {
+    let mut t = [0u8; 16];
+    t[2] = N_DOT | N_MINUS;
+    t[3] = N_DIGIT | N_COLON;
+    t[4] = N_HEXL | N_ALPHA_A | N_AT;
+    t[5] = N_ALPHA_B;
+    t[6] = N_HEXL | N_ALPHA_A;
+    t[7] = N_ALPHA_B;
+    t
+};
+
 /// Character classes of a 64-byte window, one bit per byte.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct Masks {
     /// Token bytes (letters, digits, `.`, `:`, `-`, `_`, `@`).
     tok: u64,
-    /// `.`, `:` and `@`: a token holding one can be an address, name or e-mail.
-    spec: u64,
     dot: u64,
     colon: u64,
     at: u64,
@@ -797,11 +1165,6 @@ struct Masks {
     alpha: u64,
     /// `-`, `_`.
     dash: u64,
-    /// The first byte of each 16-byte-aligned run of hex digits: a run of 32 or more
-    /// hex digits always covers one.
-    hex16: u64,
-    /// Token bytes other than digits and `.`.
-    other: u64,
     /// `\n`.
     nl: u64,
 }
@@ -855,6 +1218,9 @@ impl Masks {
             | bit(self.at, AT)
     }
 
+    /// The masks from one class byte per input byte, looked up by nibble
+    /// (`NIB_LO[low] & NIB_HI[high]`, two shuffles), then one shift and move-mask per
+    /// class; `_` and `\n` by compare. Bytes of 0x80 and above look up zero.
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     fn of_avx2(w: &[u8]) -> Masks {
@@ -862,66 +1228,67 @@ impl Masks {
         let mut m = Masks::default();
         // SAFETY: only reached from code compiled for AVX2 on a CPU that has it
         // (`Scanner::scan_windows_avx2`); the only memory accesses are unaligned
-        // 32-byte loads from 32-byte slices of `w`.
+        // 32-byte loads from 32-byte slices of `w` and 16-byte loads of the tables.
         unsafe {
-            let set = |b: u8| _mm256_set1_epi8(b as i8);
-            let (dot, colon, at, minus, under, newline) = (
-                set(b'.'),
-                set(b':'),
-                set(b'@'),
-                set(b'-'),
-                set(b'_'),
-                set(b'\n'),
-            );
-            let (d0, d9, la, lf, lg, lz, case) = (
-                set(b'0'),
-                set(b'9'),
-                set(b'a'),
-                set(b'f'),
-                set(b'g'),
-                set(b'z'),
-                set(0x20),
-            );
-            let within = |x: __m256i, lo: __m256i, hi: __m256i| {
-                _mm256_and_si256(
-                    _mm256_cmpeq_epi8(_mm256_max_epu8(x, lo), x),
-                    _mm256_cmpeq_epi8(_mm256_min_epu8(x, hi), x),
-                )
-            };
+            let lo_t = _mm256_broadcastsi128_si256(_mm_loadu_si128(NIB_LO.as_ptr().cast()));
+            let hi_t = _mm256_broadcastsi128_si256(_mm_loadu_si128(NIB_HI.as_ptr().cast()));
+            let low4 = _mm256_set1_epi8(0x0F);
+            let under = _mm256_set1_epi8(b'_' as i8);
+            let newline = _mm256_set1_epi8(b'\n' as i8);
+            let alpha = _mm256_set1_epi8((N_ALPHA_A | N_ALPHA_B) as i8);
+            let zero = _mm256_setzero_si256();
             let bits = |v: __m256i| u64::from(_mm256_movemask_epi8(v) as u32);
+            let nbits = |v: __m256i| u64::from(!(_mm256_movemask_epi8(v) as u32));
             for k in 0..2 {
                 let x = _mm256_loadu_si256(w[k * 32..k * 32 + 32].as_ptr().cast());
-                let y = _mm256_or_si256(x, case);
-                let v_dot = _mm256_cmpeq_epi8(x, dot);
-                let v_colon = _mm256_cmpeq_epi8(x, colon);
-                let v_at = _mm256_cmpeq_epi8(x, at);
-                let v_dash =
-                    _mm256_or_si256(_mm256_cmpeq_epi8(x, minus), _mm256_cmpeq_epi8(x, under));
-                let v_digit = within(x, d0, d9);
-                let v_hexl = within(y, la, lf);
-                let v_alpha = within(y, lg, lz);
+                // The low-nibble lookup needs no mask: bytes of 0x80 and above
+                // look up zero, and they are separators.
+                let c = _mm256_and_si256(
+                    _mm256_shuffle_epi8(lo_t, x),
+                    _mm256_shuffle_epi8(hi_t, _mm256_and_si256(_mm256_srli_epi16(x, 4), low4)),
+                );
+                let u = _mm256_cmpeq_epi8(x, under);
                 let sh = k * 32;
+                // Bit j of each byte to bit 7 (16-bit shifts: bit 7 of each byte
+                // comes from the same byte).
+                m.digit |= bits(_mm256_slli_epi16(c, 7)) << sh;
+                m.hexl |= bits(_mm256_slli_epi16(c, 6)) << sh;
+                m.dot |= bits(_mm256_slli_epi16(c, 3)) << sh;
+                m.colon |= bits(_mm256_slli_epi16(c, 2)) << sh;
+                m.at |= bits(_mm256_slli_epi16(c, 1)) << sh;
+                m.dash |= bits(_mm256_or_si256(c, u)) << sh;
+                m.alpha |= nbits(_mm256_cmpeq_epi8(_mm256_and_si256(c, alpha), zero)) << sh;
+                m.tok |= nbits(_mm256_cmpeq_epi8(_mm256_or_si256(c, u), zero)) << sh;
                 m.nl |= bits(_mm256_cmpeq_epi8(x, newline)) << sh;
-                m.dot |= bits(v_dot) << sh;
-                m.colon |= bits(v_colon) << sh;
-                m.at |= bits(v_at) << sh;
-                m.dash |= bits(v_dash) << sh;
-                m.digit |= bits(v_digit) << sh;
-                m.hexl |= bits(v_hexl) << sh;
-                m.alpha |= bits(v_alpha) << sh;
             }
         }
-        m.derived()
+        m
     }
 
-    /// Fills the masks that follow from the class masks: `spec`, `tok`, `hex16`.
+    /// `tok` from the class masks.
     #[inline(always)]
     fn derived(mut self) -> Masks {
-        self.spec = self.dot | self.colon | self.at;
-        self.tok = self.spec | self.dash | self.digit | self.hexl | self.alpha;
-        self.hex16 = hex16_of(self.digit | self.hexl);
-        self.other = self.tok & !(self.digit | self.dot);
+        self.tok = self.spec() | self.dash | self.digit | self.hexl | self.alpha;
         self
+    }
+
+    /// `.`, `:` and `@`: a token holding one can be an address, name or e-mail.
+    #[inline(always)]
+    fn spec(&self) -> u64 {
+        self.dot | self.colon | self.at
+    }
+
+    /// Token bytes other than digits and `.`.
+    #[inline(always)]
+    fn other(&self) -> u64 {
+        self.tok & !(self.digit | self.dot)
+    }
+
+    /// The first byte of each 16-byte-aligned run of hex digits: a run of 32 or more
+    /// hex digits always covers one.
+    #[inline(always)]
+    fn hex16(&self) -> u64 {
+        hex16_of(self.digit | self.hexl)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -1084,6 +1451,18 @@ mod tests {
     }
 
     #[test]
+    fn v4_key_hash_is_perfect() {
+        let mut slots: Vec<usize> = V4_SHAPES.iter().map(|t| v4_key_slot(t.key)).collect();
+        slots.sort_unstable();
+        slots.dedup();
+        assert_eq!(slots.len(), 81);
+        for (i, t) in V4_SHAPES.iter().enumerate() {
+            assert_eq!(usize::from(V4_KEY_HASH[v4_key_slot(t.key)]), i);
+            assert_eq!(t.key.count_ones(), 4);
+        }
+    }
+
+    #[test]
     fn parse_v4_exact() {
         assert_eq!(parse_v4(b"1.2.3.4"), Some(0x0102_0304));
         assert_eq!(parse_v4(b"255.255.255.255"), Some(u32::MAX));
@@ -1216,6 +1595,150 @@ mod tests {
         assert!(!v6_colons_fit(b"12:34:56"));
     }
 
+    /// The IPv6 parser against `std` on spellings of random addresses and on
+    /// near misses (a character dropped, doubled or changed).
+    #[test]
+    fn parse_v6_agrees_with_std() {
+        let mut rng = 0x1234_5678_9abc_def1u64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let std_v6 = |t: &[u8]| {
+            std::str::from_utf8(t)
+                .ok()
+                .and_then(|t| t.parse::<std::net::Ipv6Addr>().ok())
+                .map(u128::from)
+        };
+        let mut checked = 0;
+        for _ in 0..20_000 {
+            let r = next();
+            let groups: Vec<u16> = (0..8)
+                .map(|i| {
+                    if (r >> (8 + i)) & 3 == 0 {
+                        0
+                    } else {
+                        next() as u16
+                    }
+                })
+                .collect();
+            let a = std::net::Ipv6Addr::from([
+                groups[0], groups[1], groups[2], groups[3], groups[4], groups[5], groups[6],
+                groups[7],
+            ]);
+            for t in [
+                a.to_string(),
+                groups
+                    .iter()
+                    .map(|g| format!("{g:x}"))
+                    .collect::<Vec<_>>()
+                    .join(":"),
+                groups
+                    .iter()
+                    .map(|g| format!("{g:04X}"))
+                    .collect::<Vec<_>>()
+                    .join(":"),
+            ] {
+                let t = t.into_bytes();
+                assert_eq!(parse_v6(&t), Some(u128::from(a)));
+                let i = next() as usize % t.len();
+                let mut dropped = t.clone();
+                dropped.remove(i);
+                let mut doubled = t.clone();
+                doubled.insert(i, t[i]);
+                let mut changed = t.clone();
+                changed[i] = b":0aAfFgG."[next() as usize % 9];
+                for v in [dropped, doubled, changed] {
+                    assert_eq!(parse_v6(&v), std_v6(&v), "{}", String::from_utf8_lossy(&v));
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 180_000);
+        for t in [
+            &b":1:2:3:4:5:6:7"[..],
+            b"1:2:3:4:5:6:7:",
+            b"1:2:3:4:5:6:7:8:9",
+            b"12345:1:2:3:4:5:6:7",
+            b"",
+        ] {
+            assert_eq!(parse_v6(t), std_v6(t), "{}", String::from_utf8_lossy(t));
+        }
+    }
+
+    #[test]
+    fn hex_bits16_is_is_ascii_hexdigit() {
+        for base in (0..256).step_by(16) {
+            let c: [u8; 16] = std::array::from_fn(|j| (base + j) as u8);
+            let want = (0..16).fold(0, |m, j| m | u32::from(c[j].is_ascii_hexdigit()) << j);
+            assert_eq!(hex_bits16(&c), want, "bytes from {base}");
+        }
+    }
+
+    /// The hex runs of hash candidates (found 16 bytes at a time) against a plain
+    /// search for maximal runs, on tokens of hex digits, other letters, `-` and `_`
+    /// (tokens that only a hash can match), with runs of every length around the
+    /// hash lengths, at every offset and at the end of the buffer.
+    #[test]
+    fn hash_runs_agree_with_a_plain_search() {
+        let mut rng = 0x0bad_cafe_f00d_1234u64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for round in 0..2000 {
+            let mut text: Vec<u8> = vec![b' '; round % 17];
+            for _ in 0..(1 + next() % 6) {
+                let r = next();
+                let len = [31, 32, 33, 39, 40, 41, 63, 64, 65, 127, 128, 129, 5][r as usize % 13];
+                for _ in 0..len {
+                    text.push(b"0123456789abcdefABCDEF"[next() as usize % 22]);
+                }
+                match (r >> 8) % 4 {
+                    0 => text.push(b' '),
+                    1 => text.push(b"gz-_"[(r >> 12) as usize % 4]),
+                    2 => text.push(b'\n'),
+                    _ => {}
+                }
+            }
+            // The plain search: maximal hex runs inside tokens.
+            let mut want = Vec::new();
+            let mut i = 0;
+            while i < text.len() {
+                if text[i].is_ascii_hexdigit() {
+                    let rs = i;
+                    while i < text.len() && text[i].is_ascii_hexdigit() {
+                        i += 1;
+                    }
+                    if matches!(i - rs, 32 | 40 | 64 | 128) {
+                        want.push((rs, i));
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            let iocs = want
+                .iter()
+                .map(|&(a, b)| {
+                    Ioc::Hash(
+                        text[a..b]
+                            .chunks(2)
+                            .map(|p| (hex_val(p[0]) << 4) | hex_val(p[1]))
+                            .collect(),
+                    )
+                })
+                .collect();
+            let s = set(iocs);
+            let mut got = Vec::new();
+            Scanner::new(&s).scan(&text, &mut |h| got.push((h.start, h.end)));
+            assert_eq!(got, want, "{}", String::from_utf8_lossy(&text));
+        }
+    }
+
     #[test]
     fn ipv4_boundaries() {
         let s = set(vec![Ioc::Ipv4(0x0102_0304)]);
@@ -1306,11 +1829,11 @@ mod tests {
             for (i, &b) in w.iter().enumerate() {
                 assert_eq!(m.tok >> i & 1 == 1, CLASS[b as usize] != SEP, "byte {b}");
                 let spec = matches!(b, b'.' | b':' | b'@');
-                assert_eq!(m.spec >> i & 1 == 1, spec, "byte {b}");
+                assert_eq!(m.spec() >> i & 1 == 1, spec, "byte {b}");
             }
             for k in 0..4 {
                 let all_hex = w[k * 16..k * 16 + 16].iter().all(u8::is_ascii_hexdigit);
-                assert_eq!(m.hex16 >> (k * 16) & 1 == 1, all_hex);
+                assert_eq!(m.hex16() >> (k * 16) & 1 == 1, all_hex);
             }
             assert_eq!(Masks::of::<false>(w), Masks::of_scalar(w));
             if std::arch::is_x86_feature_detected!("avx2") {
@@ -1319,7 +1842,7 @@ mod tests {
         }
         let hex = [b'a'; 64];
         assert_eq!(
-            Masks::of::<false>(&hex).hex16,
+            Masks::of::<false>(&hex).hex16(),
             1 | 1 << 16 | 1 << 32 | 1 << 48
         );
     }
@@ -1401,6 +1924,160 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// The differential check of the `hunt_scanner` fuzz target on many generated
+    /// inputs (fixed seed): text made of fragments shaped like indicators and near
+    /// misses (octets of every length, too many dots, hex runs one short or one
+    /// long, IPv6 spellings, names, e-mail, long tokens across window edges), glued
+    /// with and without separators; sets made of values taken from the text and of
+    /// random ones.
+    #[test]
+    fn generated_inputs_agree_with_reference() {
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let hex = b"0123456789abcdefABCDEF";
+        for round in 0..10_000 {
+            let mut text = Vec::new();
+            let target = 16 + (next() % 700) as usize;
+            while text.len() < target {
+                let r = next();
+                match r % 16 {
+                    0 | 1 => {
+                        // Dotted numbers: 1 to 5 parts of 1 to 4 digits.
+                        let parts = 1 + (r >> 8) % 5;
+                        if (r >> 24) % 7 == 0 {
+                            text.push(b'.');
+                        }
+                        for k in 0..parts {
+                            if k > 0 {
+                                text.push(b'.');
+                            }
+                            let v = (next()
+                                % [10, 100, 300, 1000, 10000][(r >> (12 + k)) as usize % 5])
+                                as u32;
+                            if (r >> 20) % 9 == 0 {
+                                text.push(b'0');
+                            }
+                            text.extend_from_slice(v.to_string().as_bytes());
+                        }
+                        if (r >> 27) % 7 == 0 {
+                            text.push(b'.');
+                        }
+                    }
+                    2 => text.extend_from_slice(
+                        format!("{}.{:06}", 1_300_000_000 + r % 100_000_000, r % 1_000_000)
+                            .as_bytes(),
+                    ),
+                    3 | 4 => {
+                        let len = [15, 16, 31, 32, 33, 40, 41, 63, 64, 65, 128, 129]
+                            [(r >> 8) as usize % 12];
+                        let pool = if (r >> 16) % 4 == 0 {
+                            &hex[..10]
+                        } else {
+                            &hex[..]
+                        };
+                        for _ in 0..len {
+                            text.push(pool[next() as usize % pool.len()]);
+                        }
+                    }
+                    5 => {
+                        let g: Vec<u16> = (0..8)
+                            .map(|i| {
+                                if (r >> (8 + i)) & 1 == 0 {
+                                    0
+                                } else {
+                                    next() as u16
+                                }
+                            })
+                            .collect();
+                        let a = std::net::Ipv6Addr::from([
+                            g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7],
+                        ]);
+                        let t = match (r >> 20) % 3 {
+                            0 => a.to_string(),
+                            1 => g
+                                .iter()
+                                .map(|x| format!("{x:X}"))
+                                .collect::<Vec<_>>()
+                                .join(":"),
+                            _ => format!(
+                                "::ffff:{}.{}.{}.{}",
+                                r % 256,
+                                (r >> 30) % 256,
+                                (r >> 40) % 300,
+                                7
+                            ),
+                        };
+                        text.extend_from_slice(t.as_bytes());
+                    }
+                    6 | 7 => {
+                        let labels = 1 + (r >> 8) % 4;
+                        for k in 0..labels {
+                            if k > 0 {
+                                text.push(b'.');
+                            }
+                            let n = 1 + (next() % 8) as usize;
+                            for _ in 0..n {
+                                text.push(b"abcxyzEXAMPLE-09"[next() as usize % 16]);
+                            }
+                        }
+                        if (r >> 30) % 5 == 0 {
+                            text.push(b'.');
+                        }
+                    }
+                    8 => text.extend_from_slice(b"user@mail.example.org"),
+                    9 => {
+                        let n = 60 + (r >> 8) as usize % 140;
+                        for _ in 0..n {
+                            text.push(b"a1.b2-c3_d4e5f6"[next() as usize % 15]);
+                        }
+                    }
+                    10 => text.push(b".:-_@"[(r >> 8) as usize % 5]),
+                    11 => text.extend_from_slice(
+                        format!(
+                            "{}.{}.{}.{}:{}",
+                            r % 256,
+                            (r >> 8) % 256,
+                            (r >> 16) % 256,
+                            (r >> 24) % 256,
+                            (r >> 32) % 65536
+                        )
+                        .as_bytes(),
+                    ),
+                    12 => text.extend_from_slice(&[0xC3, 0xA9, 0xFF][..1 + (r >> 8) as usize % 3]),
+                    _ => {}
+                }
+                // Mostly a separator between fragments, sometimes none (they merge).
+                if next() % 5 != 0 {
+                    text.push(b" \t\n,\"/=("[next() as usize % 8]);
+                }
+            }
+            // The set: values from the text (kind 6) and random ones.
+            let mut spec = Vec::new();
+            for _ in 0..(1 + next() % 60) {
+                let r = next();
+                if r % 3 == 0 {
+                    spec.extend_from_slice(&r.to_le_bytes()[..]);
+                    spec.extend_from_slice(&next().to_le_bytes()[..]);
+                } else {
+                    spec.push(6 | (r >> 8) as u8 & 0xF8);
+                    spec.push((r >> 16) as u8);
+                }
+            }
+            spec.truncate(255);
+            let mut data = vec![spec.len() as u8];
+            data.extend_from_slice(&spec);
+            // A leading offset so that tokens sit at every position in a window.
+            data.extend(std::iter::repeat_n(b' ', round % 64));
+            data.extend_from_slice(&text);
+            fuzzing::check(&data);
         }
     }
 }
