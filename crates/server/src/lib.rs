@@ -146,14 +146,7 @@ impl State {
         let st = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let mut s = st.pool.take().map_err(ApiError::store)?;
-            let policy = st.policy(s.as_ref());
-            let r = match policy {
-                Ok(p) => f(s.as_mut(), &p),
-                Err(e) => Err(e),
-            };
-            st.pool.give(s);
-            r
+            st.run(f)
         })
         .await
         .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
@@ -173,18 +166,20 @@ impl State {
         if !matches!(self.config.location, Location::Sqlite(_)) {
             return self.with_store(f).await;
         }
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run(f)))
+            .unwrap_or_else(|_| Err(ApiError::internal("worker failed")))
+    }
+
+    /// Runs `f` on this thread with a pooled connection (given back afterwards;
+    /// dropped if `f` panics) and the current policy.
+    fn run<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Store, &Arc<access::Policy>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         let mut s = self.pool.take().map_err(ApiError::store)?;
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let policy = self.policy(s.as_ref())?;
-            f(s.as_mut(), &policy)
-        }));
-        match r {
-            Ok(r) => {
-                self.pool.give(s);
-                r
-            }
-            Err(_) => Err(ApiError::internal("worker failed")),
-        }
+        let r = self.policy(s.as_ref()).and_then(|p| f(s.as_mut(), &p));
+        self.pool.give(s);
+        r
     }
 
     /// The current policy, re-read from the store when older than [`POLICY_TTL`].

@@ -104,13 +104,23 @@ where
     F: FnOnce(&mut dyn Store, &Arc<Policy>, &Principal) -> Result<T, ApiError> + Send + 'static,
 {
     let cred = credential(state, headers)?;
-    state
-        .with_store(move |s, policy| {
-            let p = cred.check(s, policy)?;
-            let r = f(s, policy, &p)?;
-            Ok((r, http::user_of(&p)))
-        })
-        .await
+    state.with_store(as_caller(cred, f)).await
+}
+
+/// `f` run as the caller `cred` authenticates, with the caller's name for logs.
+fn as_caller<T, F>(
+    cred: http::Credential,
+    f: F,
+) -> impl FnOnce(&mut dyn Store, &Arc<Policy>) -> Result<(T, String), ApiError> + Send + 'static
+where
+    T: Send + 'static,
+    F: FnOnce(&mut dyn Store, &Arc<Policy>, &Principal) -> Result<T, ApiError> + Send + 'static,
+{
+    move |s, policy| {
+        let p = cred.check(s, policy)?;
+        let r = f(s, policy, &p)?;
+        Ok((r, http::user_of(&p)))
+    }
 }
 
 /// [`authed`] for a read (see [`State::with_store_read`]): `f` returns, beside
@@ -129,13 +139,7 @@ where
         + 'static,
 {
     let cred = credential(state, headers)?;
-    let ((r, recs), user) = state
-        .with_store_read(move |s, policy| {
-            let p = cred.check(s, policy)?;
-            let r = f(s, policy, &p)?;
-            Ok((r, http::user_of(&p)))
-        })
-        .await?;
+    let ((r, recs), user) = state.with_store_read(as_caller(cred, f)).await?;
     if !recs.is_empty() {
         state
             .with_store(move |s, _| s.log_access(&recs).map_err(ApiError::store))

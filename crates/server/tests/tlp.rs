@@ -249,6 +249,24 @@ fn fixture() -> Fixture {
 }
 
 impl Fixture {
+    /// The collection's objects `p` sees (one page of up to 1000), by id.
+    fn objects(&self, p: &str) -> BTreeMap<String, Value> {
+        let (st, _, v) = self.get(
+            p,
+            &format!(
+                "/taxii2/root/collections/{}/objects/?limit=1000",
+                self.collection
+            ),
+        );
+        assert_eq!(st, 200, "{p}: {v}");
+        v["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| (o["id"].as_str().unwrap().to_owned(), o.clone()))
+            .collect()
+    }
+
     fn get(&self, p: &str, path: &str) -> (u16, Vec<(String, String)>, Value) {
         let auth = format!("Bearer {}", self.tokens[p]);
         let (st, hs, body) = http(
@@ -499,22 +517,7 @@ fn principals_without_a_grant_or_credential_see_nothing_but_discovery() {
 #[test]
 fn a_warm_cache_serves_no_stale_or_hidden_object() {
     let f = fixture();
-    let all = |p: &str| -> BTreeMap<String, Value> {
-        let (st, _, v) = f.get(
-            p,
-            &format!(
-                "/taxii2/root/collections/{}/objects/?limit=1000",
-                f.collection
-            ),
-        );
-        assert_eq!(st, 200, "{v}");
-        v["objects"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| (o["id"].as_str().unwrap().to_owned(), o.clone()))
-            .collect()
-    };
+    let all = |p: &str| f.objects(p);
     for p in ["A", "R", "O"] {
         all(p);
     }
@@ -604,22 +607,7 @@ fn a_warm_cache_serves_no_stale_or_hidden_object() {
 #[test]
 fn a_warm_cache_follows_new_versions_of_relationship_ends() {
     let f = fixture();
-    let ids = |p: &str| -> BTreeSet<String> {
-        let (st, _, v) = f.get(
-            p,
-            &format!(
-                "/taxii2/root/collections/{}/objects/?limit=1000",
-                f.collection
-            ),
-        );
-        assert_eq!(st, 200, "{v}");
-        v["objects"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| o["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let ids = |p: &str| -> BTreeSet<String> { f.objects(p).into_keys().collect() };
     let (r22, r25) = (id(22, "relationship"), id(25, "relationship"));
     // N has no grant on the collection (404 everywhere, tested elsewhere).
     const READERS: [&str; 4] = ["A", "C", "O", "R"];
