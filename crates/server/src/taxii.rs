@@ -512,7 +512,8 @@ fn cached_ends(
         .flatten()
         .flat_map(|k| k.iter().copied())
         .collect();
-    let fetched = keys.len();
+    // Keys from the cache first, then those read now (`cached_entries` keeps order).
+    let cached = keys.len();
     if !missing.is_empty() {
         let (g2, more) = store.latest_entry_keys(&missing)?;
         if !same_generation(generation, g2) {
@@ -529,7 +530,7 @@ fn cached_ends(
         if store.entries_generation()? == Some(st) {
             let mut found: rustc_hash::FxHashMap<&str, Vec<i64>> =
                 missing.iter().map(|id| (id.as_str(), Vec::new())).collect();
-            for e in &ends[fetched..] {
+            for e in &ends[cached..] {
                 if let Some(v) = found.get_mut(e.id.as_str()) {
                     v.push(e.cseq);
                 }
