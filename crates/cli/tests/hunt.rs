@@ -537,3 +537,61 @@ fn plain_list_hits_name_the_indicators_import_creates() {
     // Every line of the log hits (the sha256 line twice: two hashes).
     assert_eq!(named.len(), 8, "{recs:?}");
 }
+
+#[test]
+fn many_files_and_a_big_one_come_out_in_walk_order() {
+    // 150 small files (swept several at once) around one file over 8 MiB (swept in
+    // chunks by all cores): records in walk order, lines exact, every file hashed.
+    let (v4, _, _) = advisory_values();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut want = Vec::new();
+    for i in 0..150 {
+        let name = format!("f{i:03}.log");
+        let mut text = String::new();
+        let lines = if i == 75 { 200_000 } else { 1 + i % 7 };
+        for l in 1..=lines {
+            if l % 4 == 1 {
+                text.push_str(&format!("{l} conn from {v4} port 443 padding padding\n"));
+                want.push((name.clone(), l as u64));
+            } else {
+                text.push_str(&format!(
+                    "{l} conn from 10.0.0.1 port 443 padding padding\n"
+                ));
+            }
+        }
+        std::fs::write(logs.join(&name), text).unwrap();
+    }
+    assert!(std::fs::metadata(logs.join("f075.log")).unwrap().len() > 8 << 20);
+    let out = sw(dir.path())
+        .args(["--format", "json", "hunt"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut got: Vec<(String, u64)> = v["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let f = m["file"].as_str().unwrap();
+            let name = Path::new(f)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (name, m["line"].as_u64().unwrap())
+        })
+        .collect();
+    // One record per indicator of the value: one position per hit.
+    got.dedup();
+    assert_eq!(got.len(), want.len());
+    assert!(got == want, "records out of walk order");
+    let inputs = v["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 150);
+    for i in inputs {
+        assert_eq!(i["sha256"].as_str().unwrap().len(), 64);
+    }
+}

@@ -11,6 +11,9 @@ use crate::iocs::{Ioc, IocSet};
 use crate::scan::{Hit, Scanner};
 use crate::time::{self, TimeFormat};
 
+#[cfg(unix)]
+mod file;
+
 /// One (match, indicator) record, as docs/CLI.md defines it for `hunt`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Match {
@@ -85,8 +88,12 @@ pub struct InputError {
 /// Sweep options.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
-    /// Block size for parallel scanning of one input.
+    /// Block size for parallel scanning of one stream (stdin, decompressed input);
+    /// also how much of a file decides its format.
     pub block: usize,
+    /// Chunk size for parallel scanning of a regular file, read by each worker into
+    /// its own buffer (1 MiB measured best of 256 KiB to 2 MiB; BENCHMARKS.md).
+    pub chunk: usize,
     /// Skip matches whose record time lies outside the indicator's validity.
     pub respect_validity: bool,
     /// Year for timestamps without one (RFC 3164 syslog).
@@ -106,6 +113,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             block: 4 << 20,
+            chunk: 1 << 20,
             respect_validity: false,
             year: 2026,
             max_line: 64 << 20,
@@ -168,6 +176,8 @@ fn emit(
     sink: &mut dyn Sink,
 ) -> io::Result<u64> {
     let mut by_indicator: Vec<(std::borrow::Cow<'_, str>, Vec<u32>)> = Vec::new();
+    let mut index: std::collections::HashMap<std::borrow::Cow<'_, str>, usize> =
+        std::collections::HashMap::new();
     for &i in &hit.sources {
         let s = set.source(i);
         if opts.respect_validity {
@@ -180,9 +190,29 @@ fn emit(
             }
         }
         let id = set.indicator(i);
-        match by_indicator.iter_mut().find(|(x, _)| *x == id) {
-            Some((_, v)) => v.push(i),
-            None => by_indicator.push((id, vec![i])),
+        // A value listed under many indicators (a hostile list repeats one address
+        // 100,000 times) is grouped through a map, not a quadratic search.
+        let at = if by_indicator.len() < 16 {
+            by_indicator.iter().position(|(x, _)| *x == id)
+        } else {
+            if index.is_empty() {
+                index.extend(
+                    by_indicator
+                        .iter()
+                        .enumerate()
+                        .map(|(k, (x, _))| (x.clone(), k)),
+                );
+            }
+            index.get(&id).copied()
+        };
+        match at {
+            Some(k) => by_indicator[k].1.push(i),
+            None => {
+                if !index.is_empty() {
+                    index.insert(id.clone(), by_indicator.len());
+                }
+                by_indicator.push((id, vec![i]));
+            }
         }
     }
     let canonical = match &hit.observed {
@@ -211,6 +241,67 @@ fn emit(
         n += 1;
     }
     Ok(n)
+}
+
+/// Calls `progress` with the bytes read through it.
+struct Progressing<'a, R> {
+    inner: R,
+    progress: &'a (dyn Fn(u64) + Sync),
+}
+
+impl<R: Read> Read for Progressing<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        (self.progress)(n as u64);
+        Ok(n)
+    }
+}
+
+/// Sweeps one opened file, calling `progress` with the bytes read as it goes. A
+/// regular file of text is read in line-aligned chunks by all worker threads at once
+/// (`pread`, no shared reader); anything else (a pipe, a device, gzip, zstd, a packet
+/// capture) is swept as a stream by [`sweep`]. Records, reports and errors are the
+/// same either way.
+pub fn sweep_file(
+    set: &IocSet,
+    name: &str,
+    file: &std::fs::File,
+    opts: &Options,
+    sink: &mut dyn Sink,
+    progress: &(dyn Fn(u64) + Sync),
+) -> io::Result<InputReport> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        let meta = file.metadata();
+        let regular = meta.as_ref().is_ok_and(|m| m.is_file());
+        if regular && !opts.live {
+            let len = meta.map_or(0, |m| m.len());
+            let mut head = [0u8; 16];
+            let got = file.read_at(&mut head, 0).unwrap_or(0);
+            let head = &head[..got];
+            let encoded = head.starts_with(&[0x1f, 0x8b])
+                || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+                || crate::capture::is_capture(head);
+            if !encoded {
+                let mut report = InputReport {
+                    file: name.to_owned(),
+                    sha256: String::new(),
+                    bytes: 0,
+                    format: String::new(),
+                    matches: 0,
+                    error: None,
+                };
+                file::sweep_text_file(set, name, file, len, opts, sink, &mut report, progress)?;
+                return Ok(report);
+            }
+        }
+    }
+    let reader = Progressing {
+        inner: file,
+        progress,
+    };
+    sweep(set, name, reader, opts, sink)
 }
 
 /// Sweeps one input stream. `name` is used in records. Errors reading the input end

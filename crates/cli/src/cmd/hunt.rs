@@ -1,6 +1,7 @@
 //! `stormwatch hunt`: sweep logs, flows and packet captures for indicators.
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
@@ -37,6 +38,26 @@ pub struct Args {
     /// caps the speed of a single big file at about 1.2 GB/s); `sha256` is then null
     #[arg(long)]
     pub no_hash: bool,
+}
+
+/// Files up to this size are swept several at once (one per core), not split.
+const SMALL_FILE: u64 = 8 << 20;
+/// At most this many small files are swept (and their records held) at once.
+const SMALL_GROUP: usize = 64;
+
+/// A small file's records and report, or why it could not be read.
+type Swept = std::io::Result<(Vec<Match>, InputReport)>;
+
+/// Keeps an input's report, and its error among the errors.
+fn report_input(errors: &mut Vec<HuntError>, inputs: &mut Vec<InputReport>, rep: InputReport) {
+    if let Some(e) = &rep.error {
+        errors.push(HuntError {
+            file: rep.file.clone(),
+            position: Some(e.position),
+            error: e.error.clone(),
+        });
+    }
+    inputs.push(rep);
 }
 
 pub fn run(g: &Global, a: &Args) -> Result<Exit> {
@@ -94,16 +115,153 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
             "time_inferred",
         ])?;
     }
-    for (path, display) in files {
+    let file_opts = sweep::Options {
+        hash: !a.no_hash,
+        ..opts
+    };
+    let mut write = |m: &Match, live: bool| -> std::io::Result<()> {
+        summary.add(m);
+        match fmt {
+            Format::Jsonl => {
+                serde_json::to_writer(&mut out, m)?;
+                out.write_all(b"\n")?;
+                if live {
+                    out.flush()?;
+                }
+            }
+            Format::Text => {
+                let pos = match (m.line, m.packet) {
+                    (Some(l), _) => format!("{l}"),
+                    (None, Some(p)) => format!("packet {p}"),
+                    _ => "?".into(),
+                };
+                writeln!(
+                    out,
+                    "{}:{pos}: {} = {}{} ({}){}",
+                    m.file,
+                    stormwatch_report::clean(&m.value),
+                    m.indicator_value,
+                    if m.partial { " [partial]" } else { "" },
+                    m.indicator,
+                    m.time
+                        .as_ref()
+                        .map(|t| format!(
+                            " at {t}{}",
+                            if m.time_inferred {
+                                " (year inferred)"
+                            } else {
+                                ""
+                            }
+                        ))
+                        .unwrap_or_default()
+                )?;
+                if live {
+                    out.flush()?;
+                }
+            }
+            Format::Csv => {
+                if let Some(w) = csv.as_mut() {
+                    let opt = |x: Option<u64>| x.map(|v| v.to_string()).unwrap_or_default();
+                    w.write_record([
+                        m.file.clone(),
+                        opt(m.line),
+                        opt(m.packet),
+                        m.offset.to_string(),
+                        m.value.clone(),
+                        m.canonical.clone(),
+                        m.indicator.clone(),
+                        m.indicator_value.clone(),
+                        m.partial.to_string(),
+                        m.atoms.join(" | "),
+                        m.time.clone().unwrap_or_default(),
+                        m.time_inferred.to_string(),
+                    ])
+                    .map_err(std::io::Error::other)?;
+                }
+            }
+            Format::Json
+            | Format::Navigator
+            | Format::Sarif
+            | Format::Md
+            | Format::Html
+            | Format::Svg => all.push(m.clone()),
+        }
+        Ok(())
+    };
+    // Small regular files are swept several at once, one per core, each one's
+    // records held until those of the files before it are written; a big file, or
+    // stdin, is swept by all cores itself (line-aligned chunks).
+    let small = |p: &std::path::Path| {
+        p.as_os_str() != "-"
+            && std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() <= SMALL_FILE)
+    };
+    let mut rest = &files[..];
+    while let Some(((path, display), after)) = rest.split_first() {
+        let group = rest
+            .iter()
+            .take(SMALL_GROUP)
+            .take_while(|(p, _)| small(p))
+            .count();
+        if group > 0 {
+            let swept: Vec<(String, Swept)> = rest[..group]
+                .par_iter()
+                .map(|(path, display)| {
+                    let res = std::fs::File::open(path).and_then(|f| {
+                        let mut found = Vec::new();
+                        let rep = sweep::sweep_file(
+                            &set,
+                            display,
+                            &f,
+                            &file_opts,
+                            &mut |m: &Match| {
+                                found.push(m.clone());
+                                Ok(())
+                            },
+                            &|n| pb.inc(n),
+                        )?;
+                        Ok((found, rep))
+                    });
+                    (display.clone(), res)
+                })
+                .collect();
+            for (display, res) in swept {
+                match res {
+                    Ok((found, rep)) => {
+                        for m in &found {
+                            write(m, false)?;
+                        }
+                        report_input(&mut errors, &mut inputs, rep);
+                    }
+                    Err(e) => errors.push(HuntError {
+                        file: display,
+                        position: None,
+                        error: format!("cannot read: {e}"),
+                    }),
+                }
+            }
+            rest = &rest[group..];
+            continue;
+        }
+        rest = after;
         let live = path.as_os_str() == "-";
-        let reader: Box<dyn std::io::Read + Send> = if live {
-            Box::new(std::io::stdin())
+        let rep = if live {
+            let opts = sweep::Options { live, ..file_opts };
+            sweep::sweep(&set, display, std::io::stdin(), &opts, &mut |m: &Match| {
+                write(m, true)
+            })?
         } else {
-            match std::fs::File::open(&path) {
-                Ok(f) => Box::new(pb.wrap_read(f)),
+            match std::fs::File::open(path) {
+                Ok(f) => sweep::sweep_file(
+                    &set,
+                    display,
+                    &f,
+                    &file_opts,
+                    &mut |m: &Match| write(m, false),
+                    &|n| pb.inc(n),
+                )?,
                 Err(e) => {
                     errors.push(HuntError {
-                        file: display,
+                        file: display.clone(),
                         position: None,
                         error: format!("cannot read: {e}"),
                     });
@@ -111,89 +269,7 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
                 }
             }
         };
-        let mut sink = |m: &Match| -> std::io::Result<()> {
-            summary.add(m);
-            match fmt {
-                Format::Jsonl => {
-                    serde_json::to_writer(&mut out, m)?;
-                    out.write_all(b"\n")?;
-                    if path.as_os_str() == "-" {
-                        out.flush()?;
-                    }
-                }
-                Format::Text => {
-                    let pos = match (m.line, m.packet) {
-                        (Some(l), _) => format!("{l}"),
-                        (None, Some(p)) => format!("packet {p}"),
-                        _ => "?".into(),
-                    };
-                    writeln!(
-                        out,
-                        "{}:{pos}: {} = {}{} ({}){}",
-                        m.file,
-                        stormwatch_report::clean(&m.value),
-                        m.indicator_value,
-                        if m.partial { " [partial]" } else { "" },
-                        m.indicator,
-                        m.time
-                            .as_ref()
-                            .map(|t| format!(
-                                " at {t}{}",
-                                if m.time_inferred {
-                                    " (year inferred)"
-                                } else {
-                                    ""
-                                }
-                            ))
-                            .unwrap_or_default()
-                    )?;
-                    if path.as_os_str() == "-" {
-                        out.flush()?;
-                    }
-                }
-                Format::Csv => {
-                    if let Some(w) = csv.as_mut() {
-                        let opt = |x: Option<u64>| x.map(|v| v.to_string()).unwrap_or_default();
-                        w.write_record([
-                            m.file.clone(),
-                            opt(m.line),
-                            opt(m.packet),
-                            m.offset.to_string(),
-                            m.value.clone(),
-                            m.canonical.clone(),
-                            m.indicator.clone(),
-                            m.indicator_value.clone(),
-                            m.partial.to_string(),
-                            m.atoms.join(" | "),
-                            m.time.clone().unwrap_or_default(),
-                            m.time_inferred.to_string(),
-                        ])
-                        .map_err(std::io::Error::other)?;
-                    }
-                }
-                Format::Json
-                | Format::Navigator
-                | Format::Sarif
-                | Format::Md
-                | Format::Html
-                | Format::Svg => all.push(m.clone()),
-            }
-            Ok(())
-        };
-        let file_opts = sweep::Options {
-            live,
-            hash: !a.no_hash,
-            ..opts
-        };
-        let rep = sweep::sweep(&set, &display, reader, &file_opts, &mut sink)?;
-        if let Some(e) = &rep.error {
-            errors.push(HuntError {
-                file: display.clone(),
-                position: Some(e.position),
-                error: e.error.clone(),
-            });
-        }
-        inputs.push(rep);
+        report_input(&mut errors, &mut inputs, rep);
     }
     pb.finish_and_clear();
     let summary: Vec<Summary> = summary.into_vec();

@@ -1,0 +1,546 @@
+//! Sweeping a regular file of text in parallel: each worker thread takes the next
+//! fixed-size chunk of the file, reads it with `pread` into its own buffer (small
+//! enough to stay in the core's cache while it is scanned), extends it to whole lines
+//! and scans it; the calling thread emits the results in file order. No reader
+//! thread copies the file into big blocks first, and no worker waits for the others
+//! between batches. The SHA-256, one serial chain, is computed by one more thread
+//! reading the file in order.
+//!
+//! Files are read, not memory-mapped: a log truncated or rotated while it is swept
+//! would kill a process with SIGBUS through a map; here it ends the sweep of that
+//! file with an error naming the position.
+
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+
+use super::{emit, scan_block, InputError, InputReport, Options, RecordTime, Sink};
+use crate::iocs::IocSet;
+use crate::scan::{Hit, Scanner};
+use crate::time::{self, TimeFormat};
+
+/// Bytes read for the SHA-256 at a time.
+const HASH_READ: usize = 256 << 10;
+
+/// A chunk's results: what the emitter needs once the chunk's buffer is reused.
+struct ChunkOut {
+    /// Offset in the file of the chunk's first line.
+    start: u64,
+    newlines: u64,
+    /// Each hit with its matched bytes, its line (relative to the chunk) and time.
+    hits: Vec<(Hit, Vec<u8>, u64, RecordTime)>,
+    /// Reading stopped in this chunk: its hits stand, later chunks are dropped.
+    stop: Option<InputError>,
+}
+
+/// Finished chunks by index, and how many workers have finished.
+struct Results {
+    ready: Mutex<(BTreeMap<usize, ChunkOut>, usize)>,
+    wake: Condvar,
+}
+
+/// Counts a worker as finished when dropped.
+struct WorkerOut<'a>(&'a Results);
+
+impl Drop for WorkerOut<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut r) = self.0.ready.lock() {
+            r.1 += 1;
+        }
+        self.0.wake.notify_one();
+    }
+}
+
+/// Reads `buf.len()` bytes at `pos`, fewer only at the end of the file.
+fn read_at_full(file: &File, buf: &mut [u8], pos: u64) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read_at(&mut buf[n..], pos + n as u64) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// A worker's read buffer. Its bytes are zeroed once, when it grows, not on every
+/// read (a `Vec` resized for each read zero-fills it each time).
+#[derive(Default)]
+struct Buf {
+    data: Vec<u8>,
+    len: usize,
+}
+
+impl std::ops::Deref for Buf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.data[..self.len]
+    }
+}
+
+impl Buf {
+    /// Appends up to `want` bytes read at `pos`; returns how many.
+    fn append_at(&mut self, file: &File, pos: u64, want: usize) -> io::Result<usize> {
+        if self.data.len() < self.len + want {
+            self.data.resize(self.len + want, 0);
+        }
+        let got = read_at_full(file, &mut self.data[self.len..self.len + want], pos)?;
+        self.len += got;
+        Ok(got)
+    }
+}
+
+fn shrank(position: u64) -> InputError {
+    InputError {
+        position,
+        error: "the file shrank while it was swept (truncated or rotated?); \
+                matches before this offset stand"
+            .into(),
+    }
+}
+
+/// One worker's view of the sweep.
+struct Job<'a> {
+    file: &'a File,
+    len: u64,
+    chunk: usize,
+    fmt: TimeFormat,
+    opts: &'a Options,
+    scanner: &'a Scanner<'a>,
+}
+
+impl Job<'_> {
+    /// Reads, bounds and scans chunk `i`: the lines that start in
+    /// `[i * chunk, (i + 1) * chunk)`, each read to its end.
+    fn run(&self, i: usize, buf: &mut Buf) -> ChunkOut {
+        let a = i as u64 * self.chunk as u64;
+        let b = (a + self.chunk as u64).min(self.len);
+        // One byte before the chunk says whether a line starts at its first byte.
+        let from = a.saturating_sub(1);
+        let mut out = ChunkOut {
+            start: a,
+            newlines: 0,
+            hits: Vec::new(),
+            stop: None,
+        };
+        buf.len = 0;
+        if b <= a {
+            return out;
+        }
+        match buf.append_at(self.file, from, (b - from) as usize) {
+            Ok(n) if n as u64 == b - from => {}
+            Ok(n) => {
+                out.stop = Some(shrank(from + n as u64));
+                return out;
+            }
+            Err(e) => {
+                out.stop = Some(InputError {
+                    position: from,
+                    error: e.to_string(),
+                });
+                return out;
+            }
+        }
+        // The chunk's first line start: a line starts at p when p is 0 or byte p - 1
+        // is a newline (buf[k] is byte from + k).
+        let s = if a == 0 {
+            0
+        } else {
+            match memchr::memchr(b'\n', &buf[..buf.len() - 1]) {
+                Some(q) => q + 1,
+                // No line starts here: the chunk lies inside a line an earlier
+                // chunk reads to its end.
+                None => return out,
+            }
+        };
+        out.start = from + s as u64;
+        // The last line start in the chunk: that line is read on to its end.
+        let last = match memchr::memrchr(b'\n', &buf[s..buf.len() - 1]) {
+            Some(q) => s + q + 1,
+            None => s,
+        };
+        let mut end = buf.len();
+        if buf.last() != Some(&b'\n') && b < self.len {
+            let mut pos = b;
+            loop {
+                let room = self.opts.max_line.saturating_sub(buf.len() - last);
+                if room == 0 {
+                    out.stop = Some(InputError {
+                        position: from + last as u64,
+                        error: format!(
+                            "a line longer than {} bytes; is this a binary file?",
+                            self.opts.max_line
+                        ),
+                    });
+                    end = last;
+                    break;
+                }
+                let old = buf.len();
+                match buf.append_at(self.file, pos, room.min(self.chunk.max(4096))) {
+                    Ok(0) => {
+                        if pos < self.len {
+                            out.stop = Some(shrank(pos));
+                        }
+                        end = buf.len();
+                        break;
+                    }
+                    Ok(n) => {
+                        pos += n as u64;
+                        if let Some(q) = memchr::memchr(b'\n', &buf[old..]) {
+                            end = old + q + 1;
+                            break;
+                        }
+                        if pos >= self.len {
+                            end = buf.len();
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        out.stop = Some(InputError {
+                            position: pos,
+                            error: e.to_string(),
+                        });
+                        end = last;
+                        break;
+                    }
+                }
+            }
+        }
+        let text = &buf[s..end];
+        let res = scan_block(self.scanner, text, self.fmt, self.opts.year);
+        out.newlines = res.newlines;
+        out.hits = res
+            .hits
+            .into_iter()
+            .map(|(h, line, t)| {
+                let v = text[h.start..h.end].to_vec();
+                (h, v, line, t)
+            })
+            .collect();
+        out
+    }
+}
+
+/// Hashes `len` bytes of `file` in order, unless `stop` is raised first. Returns the
+/// digest and the bytes hashed, or where reading failed.
+fn hash_file(file: &File, len: u64, stop: &AtomicBool) -> Result<(String, u64), InputError> {
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; HASH_READ];
+    let mut pos = 0u64;
+    while pos < len && !stop.load(Ordering::Relaxed) {
+        let want = HASH_READ.min((len - pos) as usize);
+        match read_at_full(file, &mut buf[..want], pos) {
+            Ok(0) => break,
+            Ok(n) => {
+                h.update(&buf[..n]);
+                pos += n as u64;
+            }
+            Err(e) => {
+                return Err(InputError {
+                    position: pos,
+                    error: e.to_string(),
+                })
+            }
+        }
+    }
+    Ok((crate::iocs::hex_lower(&h.finalize()), pos))
+}
+
+/// Sweeps the plain-text regular file `file` of `len` bytes whose first bytes are
+/// `head` (read by the caller for format detection).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn sweep_text_file(
+    set: &IocSet,
+    name: &str,
+    file: &File,
+    len: u64,
+    opts: &Options,
+    sink: &mut dyn Sink,
+    report: &mut InputReport,
+    progress: &(dyn Fn(u64) + Sync),
+) -> io::Result<()> {
+    // The first block decides the format and rejects binary files, as for streams.
+    let want = opts
+        .block
+        .max(1)
+        .min(usize::try_from(len).unwrap_or(usize::MAX));
+    let mut head = vec![0u8; want];
+    let got = match read_at_full(file, &mut head, 0) {
+        Ok(n) => n,
+        Err(e) => {
+            report.error = Some(InputError {
+                position: 0,
+                error: e.to_string(),
+            });
+            return Ok(());
+        }
+    };
+    head.truncate(got);
+    // Shorter than it was a moment ago: sweep what is there.
+    let len = if got < want { got as u64 } else { len };
+    let stop = AtomicBool::new(false);
+    if let Some(nul) = memchr::memchr(0, &head) {
+        report.format = "binary".into();
+        report.error = Some(InputError {
+            position: nul as u64,
+            error:
+                "binary data (a NUL byte), not a text log, JSON, CSV, gzip, zstd or packet capture"
+                    .into(),
+        });
+        if opts.hash {
+            if let Ok((d, n)) = hash_file(file, len, &stop) {
+                report.sha256 = d;
+                report.bytes = n;
+            }
+        } else {
+            report.bytes = len;
+        }
+        progress(len);
+        return Ok(());
+    }
+    let fmt = time::detect_format(&head);
+    report.format = fmt.name().into();
+    drop(head);
+    let scanner = Scanner::new(set);
+    // A line longer than `max_line` must run past its chunk's end to be caught.
+    let chunk = opts.chunk.min(opts.max_line).max(1);
+    let chunks = len.div_ceil(chunk as u64) as usize;
+    let job = Job {
+        file,
+        len,
+        chunk,
+        fmt,
+        opts,
+        scanner: &scanner,
+    };
+    if chunks <= 1 {
+        // One chunk (most files of a directory): swept here, hashed from the same
+        // buffer, no threads started.
+        let mut buf = Buf::default();
+        let out = job.run(0, &mut buf);
+        progress(len);
+        let mut swept = len;
+        for (hit, value, line, t) in &out.hits {
+            report.matches += emit(
+                set,
+                name,
+                value,
+                hit,
+                Some(line + 1),
+                None,
+                out.start + hit.start as u64,
+                *t,
+                opts,
+                sink,
+            )?;
+        }
+        if let Some(e) = out.stop {
+            swept = e.position;
+            report.error = Some(e);
+        }
+        report.bytes = swept;
+        if opts.hash {
+            if report.error.is_none() && buf.len() as u64 == len {
+                report.sha256 = crate::iocs::hex_lower(&Sha256::digest(&buf[..]));
+            } else if let Ok((d, n)) = hash_file(file, len, &stop) {
+                report.sha256 = d;
+                report.bytes = n.max(swept);
+            }
+        }
+        return Ok(());
+    }
+    let threads = rayon::current_num_threads().clamp(1, chunks);
+    let next = AtomicUsize::new(0);
+    let results = Results {
+        ready: Mutex::new((BTreeMap::new(), 0)),
+        wake: Condvar::new(),
+    };
+    let mut failed: io::Result<()> = Ok(());
+    let mut hashed: Option<Result<(String, u64), InputError>> = None;
+    let mut swept = 0u64;
+    std::thread::scope(|scope| {
+        let hasher = opts
+            .hash
+            .then(|| scope.spawn(|| hash_file(file, len, &stop)));
+        for _ in 0..threads {
+            let (job, next, stop, results) = (&job, &next, &stop, &results);
+            scope.spawn(move || {
+                // Counts this worker out even if it unwinds, so the emitter never
+                // waits for it.
+                let _out = WorkerOut(results);
+                let mut buf = Buf::default();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= chunks || stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let out = job.run(i, &mut buf);
+                    progress((len - i as u64 * chunk as u64).min(chunk as u64));
+                    // The emitter is woken for every 16th chunk (and the last, and a
+                    // stop), not for each: waking a thread costs more than a chunk
+                    // without hits takes to emit.
+                    let wake = i % 16 == 15 || i + 1 == chunks || out.stop.is_some();
+                    if let Ok(mut r) = results.ready.lock() {
+                        r.0.insert(i, out);
+                    }
+                    if wake {
+                        results.wake.notify_one();
+                    }
+                }
+            });
+        }
+        // Emit in file order: chunks finish in any order.
+        let mut want = 0usize;
+        let mut line_base = 0u64;
+        'emit: while want < chunks {
+            let batch: Vec<ChunkOut> = {
+                let Ok(mut r) = results.ready.lock() else {
+                    break;
+                };
+                loop {
+                    let mut batch = Vec::new();
+                    while let Some(out) = r.0.remove(&(want + batch.len())) {
+                        batch.push(out);
+                    }
+                    if !batch.is_empty() || r.1 == threads {
+                        break batch;
+                    }
+                    r = match results.wake.wait(r) {
+                        Ok(r) => r,
+                        Err(_) => break 'emit,
+                    };
+                }
+            };
+            if batch.is_empty() {
+                // Every worker is gone and the next chunk never came.
+                break;
+            }
+            for out in batch {
+                want += 1;
+                for (hit, value, line, t) in &out.hits {
+                    match emit(
+                        set,
+                        name,
+                        value,
+                        hit,
+                        Some(line_base + line + 1),
+                        None,
+                        out.start + hit.start as u64,
+                        *t,
+                        opts,
+                        sink,
+                    ) {
+                        Ok(n) => report.matches += n,
+                        Err(e) => {
+                            failed = Err(e);
+                            stop.store(true, Ordering::Relaxed);
+                            break 'emit;
+                        }
+                    }
+                }
+                line_base += out.newlines;
+                if let Some(e) = out.stop {
+                    swept = e.position;
+                    report.error = Some(e);
+                    // The hash still covers the whole file (evidence handling).
+                    next.store(chunks, Ordering::Relaxed);
+                    break 'emit;
+                }
+                swept = (want as u64 * chunk as u64).min(len);
+            }
+        }
+        hashed = hasher.map(|h| {
+            h.join().unwrap_or_else(|_| {
+                Err(InputError {
+                    position: 0,
+                    error: "hashing failed".into(),
+                })
+            })
+        });
+    });
+    failed?;
+    match hashed {
+        Some(Ok((digest, n))) => {
+            report.sha256 = digest;
+            report.bytes = n.max(swept);
+        }
+        Some(Err(e)) => {
+            report.bytes = swept;
+            if report.error.is_none() {
+                report.error = Some(e);
+            }
+        }
+        None => report.bytes = swept,
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iocs::{Ioc, Source};
+
+    #[test]
+    fn a_file_shorter_than_its_length_is_an_error_not_a_crash() {
+        let mut set = IocSet::default();
+        set.add(
+            Ioc::Ipv4(0xC000_0201),
+            Source::stix("indicator--1", "192.0.2.1", "192.0.2.1", true),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let text = "a 192.0.2.1\n".repeat(1000);
+        std::fs::write(&path, &text).unwrap();
+        let f = File::open(&path).unwrap();
+        for (chunk, block) in [(100, 1 << 20), (100, 10), (1 << 20, 1 << 20)] {
+            let opts = Options {
+                chunk,
+                block,
+                ..Default::default()
+            };
+            let mut report = InputReport {
+                file: "f".into(),
+                sha256: String::new(),
+                bytes: 0,
+                format: String::new(),
+                matches: 0,
+                error: None,
+            };
+            let mut n = 0;
+            // As if the file had been truncated after its length was read.
+            let claimed = text.len() as u64 + 5000;
+            sweep_text_file(
+                &set,
+                "f",
+                &f,
+                claimed,
+                &opts,
+                &mut |_: &super::super::Match| {
+                    n += 1;
+                    Ok(())
+                },
+                &mut report,
+                &|_| {},
+            )
+            .unwrap();
+            assert_eq!(
+                n, 1000,
+                "chunk {chunk}: every hit in the bytes that are there"
+            );
+            if block > text.len() {
+                // The first block saw the real length: nothing is missing.
+                assert!(report.error.is_none(), "{:?}", report.error);
+            } else {
+                let e = report.error.expect("the shrink is reported");
+                assert_eq!(e.position, text.len() as u64, "chunk {chunk}");
+                assert!(e.error.contains("shrank"), "{}", e.error);
+            }
+        }
+    }
+}
