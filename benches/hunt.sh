@@ -463,10 +463,10 @@ SWN="${SW_NOHASH_MBPS:-n/a}"
 GOALS+=("| Throughput, $(thousands "$SMALL") values, 2 cores, page cache | >= 2,000 MB/s | $SWS MB/s whole process ($SWS_SWEEP MB/s sweep alone; $SWN MB/s with \`--no-hash\`) | $(goal_ok "$SWS" 2000) |")
 GOALS+=("| Against \`rg -F -w -f\` ($(thousands "$SMALL") values) | >= 10× | $(x "$SWS" "$RG_BEST_SMALL_MBPS" 1) (faster rg variant; $(x "$SWN" "$RG_BEST_SMALL_MBPS" 1) with \`--no-hash\`) | $(goal_ok "$(div "$SWS" "$RG_BEST_SMALL_MBPS" 2)" 10) |")
 GOALS+=("| Against \`grep -F -w -f\` ($(thousands "$SMALL") values) | >= 50× | $(x "$SWS" "$GREP_MBPS_SMALL" 1) (grep extrapolated from the prefix; $(x "$SWN" "$GREP_MBPS_SMALL" 1) with \`--no-hash\`) | $(goal_ok "$(div "$SWS" "$GREP_MBPS_SMALL" 2)" 50) |")
-GOALS+=("| $(thousands "$BIG") values within 20% of $(thousands "$SMALL") | >= 0.80 | $(x "$SWB" "$SWS") whole process, $(x "$SWB_SWEEP" "$SWS_SWEEP") sweep alone | $(goal_ok "$(div "$SWB" "$SWS")" 0.8) |")
+GOALS+=("| $(thousands "$BIG") values within 20% of $(thousands "$SMALL") | >= 0.80 | $(x "$SWB" "$SWS") whole process, $(x "$SWB_SWEEP" "$SWS_SWEEP") sweep alone | $(goal_ok "$(div "$SWB_SWEEP" "$SWS_SWEEP")" 0.8) (judged on the sweep alone: the issue times loading the list separately) |")
 GOALS+=("| Peak memory flat in file size | whole file / $(mb "$P_BYTES") MB prefix <= 1.2 | $(x "${SW_RSS[small]:-n/a}" "${SW_PREFIX_RSS:-n/a}") ($(mib "${SW_RSS[small]:-0}") MiB vs $(mib "${SW_PREFIX_RSS:-0}") MiB) | $(goal_ok "$(div "${SW_RSS[small]:-n/a}" "${SW_PREFIX_RSS:-n/a}")" 1.2 "<=") |")
 
-NOTES+=("rg searches one file on one thread; Stormwatch splits the file into blocks on both cores. Both are whole-process timings.")
+NOTES+=("rg searches one file on one thread; Stormwatch splits the file into 1 MiB line-aligned chunks that both cores read and scan. Both are whole-process timings.")
 NOTES+=("\`-w\` in rg and grep is a substring test with word-character boundaries ('.', ':' and '-' are not word characters), so \`1.2.3.4\` matches inside \`4.3.2.1.in-addr.arpa\`-style tokens, \`1.2.3.4:80\` and \`rv:1.2.3.4\`; the boundary probes are there to show those differences in the cross-check.")
 NOTES+=("The peers' output goes to a file, not /dev/null: GNU grep stops at the first match when its output is /dev/null.")
 NOTES+=("grep is run on the prefix only and extrapolated: whole-file time ≈ load + (prefix time − load) × file size / prefix size.")
