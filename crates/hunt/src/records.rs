@@ -68,14 +68,7 @@ pub fn read_blocks(
     let mut head = vec![0u8; 16];
     let got = read_full(&mut raw, &mut head)?;
     head.truncate(got);
-    let mut report = InputReport {
-        file: name.to_owned(),
-        sha256: String::new(),
-        bytes: 0,
-        format: String::new(),
-        matches: 0,
-        error: None,
-    };
+    let mut report = InputReport::new(name);
     if crate::capture::is_capture(&head) {
         report.format = "pcap".into();
         report.error = Some(InputError {

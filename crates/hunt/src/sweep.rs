@@ -69,6 +69,20 @@ pub struct InputReport {
     pub error: Option<InputError>,
 }
 
+impl InputReport {
+    /// The report of an input not read yet.
+    pub fn new(file: &str) -> InputReport {
+        InputReport {
+            file: file.to_owned(),
+            sha256: String::new(),
+            bytes: 0,
+            format: String::new(),
+            matches: 0,
+            error: None,
+        }
+    }
+}
+
 fn empty_as_null<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
     if v.is_empty() {
         s.serialize_none()
@@ -280,18 +294,8 @@ pub fn sweep_file(
             let mut head = [0u8; 16];
             let got = file.read_at(&mut head, 0).unwrap_or(0);
             let head = &head[..got];
-            let encoded = head.starts_with(&[0x1f, 0x8b])
-                || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
-                || crate::capture::is_capture(head);
-            if !encoded {
-                let mut report = InputReport {
-                    file: name.to_owned(),
-                    sha256: String::new(),
-                    bytes: 0,
-                    format: String::new(),
-                    matches: 0,
-                    error: None,
-                };
+            if Encoded::of(head).is_none() {
+                let mut report = InputReport::new(name);
                 file::sweep_text_file(set, name, file, len, opts, sink, &mut report, progress)?;
                 return Ok(report);
             }
@@ -317,26 +321,9 @@ pub fn sweep(
     let mut head = vec![0u8; 16];
     let got = read_full(&mut raw, &mut head)?;
     head.truncate(got);
-    let mut report = InputReport {
-        file: name.to_owned(),
-        sha256: String::new(),
-        bytes: 0,
-        format: String::new(),
-        matches: 0,
-        error: None,
-    };
+    let mut report = InputReport::new(name);
     let mut hash = Sha256::new();
-    let gzip = head.starts_with(&[0x1f, 0x8b]);
-    let zstd = head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
-    let kind = if gzip {
-        Some(Encoded::Gzip)
-    } else if zstd {
-        Some(Encoded::Zstd)
-    } else if crate::capture::is_capture(&head) {
-        Some(Encoded::Capture)
-    } else {
-        None
-    };
+    let kind = Encoded::of(&head);
     match kind {
         Some(kind) if opts.hash => {
             // Serial formats: hash what is read, as it is read.
@@ -382,6 +369,21 @@ enum Encoded {
     Gzip,
     Zstd,
     Capture,
+}
+
+impl Encoded {
+    /// What an input's first bytes (magic numbers) say it is; `None` for text.
+    fn of(head: &[u8]) -> Option<Encoded> {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Some(Encoded::Gzip)
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Some(Encoded::Zstd)
+        } else if crate::capture::is_capture(head) {
+            Some(Encoded::Capture)
+        } else {
+            None
+        }
+    }
 }
 
 fn sweep_encoded(

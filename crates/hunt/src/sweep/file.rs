@@ -252,6 +252,34 @@ fn hash_file(file: &File, len: u64, stop: &AtomicBool) -> Result<(String, u64), 
     Ok((crate::iocs::hex_lower(&h.finalize()), pos))
 }
 
+/// Pushes a chunk's records to `sink`; `line_base` is the number of lines before
+/// the chunk. Returns the number of records.
+fn emit_chunk(
+    set: &IocSet,
+    name: &str,
+    out: &ChunkOut,
+    line_base: u64,
+    opts: &Options,
+    sink: &mut dyn Sink,
+) -> io::Result<u64> {
+    let mut n = 0;
+    for (hit, value, line, t) in &out.hits {
+        n += emit(
+            set,
+            name,
+            value,
+            hit,
+            Some(line_base + line + 1),
+            None,
+            out.start + hit.start as u64,
+            *t,
+            opts,
+            sink,
+        )?;
+    }
+    Ok(n)
+}
+
 /// Sweeps the plain-text regular file `file` of `len` bytes whose first bytes are
 /// `head` (read by the caller for format detection).
 #[allow(clippy::too_many_arguments)]
@@ -326,20 +354,7 @@ pub(super) fn sweep_text_file(
         let out = job.run(0, &mut buf);
         progress(len);
         let mut swept = len;
-        for (hit, value, line, t) in &out.hits {
-            report.matches += emit(
-                set,
-                name,
-                value,
-                hit,
-                Some(line + 1),
-                None,
-                out.start + hit.start as u64,
-                *t,
-                opts,
-                sink,
-            )?;
-        }
+        report.matches += emit_chunk(set, name, &out, 0, opts, sink)?;
         if let Some(e) = out.stop {
             swept = e.position;
             report.error = Some(e);
@@ -423,25 +438,12 @@ pub(super) fn sweep_text_file(
             }
             for out in batch {
                 want += 1;
-                for (hit, value, line, t) in &out.hits {
-                    match emit(
-                        set,
-                        name,
-                        value,
-                        hit,
-                        Some(line_base + line + 1),
-                        None,
-                        out.start + hit.start as u64,
-                        *t,
-                        opts,
-                        sink,
-                    ) {
-                        Ok(n) => report.matches += n,
-                        Err(e) => {
-                            failed = Err(e);
-                            stop.store(true, Ordering::Relaxed);
-                            break 'emit;
-                        }
+                match emit_chunk(set, name, &out, line_base, opts, sink) {
+                    Ok(n) => report.matches += n,
+                    Err(e) => {
+                        failed = Err(e);
+                        stop.store(true, Ordering::Relaxed);
+                        break 'emit;
                     }
                 }
                 line_base += out.newlines;
@@ -504,14 +506,7 @@ mod tests {
                 block,
                 ..Default::default()
             };
-            let mut report = InputReport {
-                file: "f".into(),
-                sha256: String::new(),
-                bytes: 0,
-                format: String::new(),
-                matches: 0,
-                error: None,
-            };
+            let mut report = InputReport::new("f");
             let mut n = 0;
             // As if the file had been truncated after its length was read.
             let claimed = text.len() as u64 + 5000;
