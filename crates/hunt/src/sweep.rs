@@ -99,6 +99,26 @@ pub struct InputError {
     pub error: String,
 }
 
+impl InputError {
+    /// A NUL byte at `position` in the first block: not text.
+    fn binary(position: u64) -> InputError {
+        InputError {
+            position,
+            error:
+                "binary data (a NUL byte), not a text log, JSON, CSV, gzip, zstd or packet capture"
+                    .into(),
+        }
+    }
+
+    /// The line starting at `position` runs past `max` bytes.
+    fn long_line(position: u64, max: usize) -> InputError {
+        InputError {
+            position,
+            error: format!("a line longer than {max} bytes; is this a binary file?"),
+        }
+    }
+}
+
 /// Sweep options.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -576,13 +596,7 @@ fn read_blocks(
                 continue;
             }
             None => {
-                let _ = out.send(Piece::Stop(InputError {
-                    position: offset,
-                    error: format!(
-                        "a line longer than {} bytes; is this a binary file?",
-                        opts.max_line
-                    ),
-                }));
+                let _ = out.send(Piece::Stop(InputError::long_line(offset, opts.max_line)));
                 return;
             }
         }
@@ -646,10 +660,7 @@ fn sweep_stream(
             if fmt.is_none() {
                 if let Some(first) = blocks.first() {
                     if let Some(nul) = memchr::memchr(0, first) {
-                        report.error = Some(InputError {
-                            position: nul as u64,
-                            error: "binary data (a NUL byte), not a text log, JSON, CSV, gzip, zstd or packet capture".into(),
-                        });
+                        report.error = Some(InputError::binary(nul as u64));
                         report.format = "binary".into();
                         for b in &blocks {
                             if let Some(h) = hasher.as_deref_mut() {

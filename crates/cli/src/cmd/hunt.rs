@@ -83,12 +83,11 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         .collect();
     // Progress: bytes read of all inputs (compressed inputs count as stored), with the
     // rate; drawn only on a terminal.
-    let total_bytes: u64 = files
+    let meta: Vec<Option<std::fs::Metadata>> = files
         .iter()
-        .filter(|(p, _)| p.as_os_str() != "-")
-        .filter_map(|(p, _)| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum();
+        .map(|(p, _)| (p.as_os_str() != "-").then(|| std::fs::metadata(p).ok())?)
+        .collect();
+    let total_bytes: u64 = meta.iter().flatten().map(|m| m.len()).sum();
     let pb = g.progress("hunt");
     global::stage(&pb, "sweep", Some(total_bytes), true);
 
@@ -191,19 +190,22 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
     // Small regular files are swept several at once, one per core, each one's
     // records held until those of the files before it are written; a big file, or
     // stdin, is swept by all cores itself (line-aligned chunks).
-    let small = |p: &std::path::Path| {
-        p.as_os_str() != "-"
-            && std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() <= SMALL_FILE)
-    };
-    let mut rest = &files[..];
-    while let Some(((path, display), after)) = rest.split_first() {
-        let group = rest
+    let small: Vec<bool> = meta
+        .iter()
+        .map(|m| {
+            m.as_ref()
+                .is_some_and(|m| m.is_file() && m.len() <= SMALL_FILE)
+        })
+        .collect();
+    let mut k = 0;
+    while let Some((path, display)) = files.get(k) {
+        let group = small[k..]
             .iter()
             .take(SMALL_GROUP)
-            .take_while(|(p, _)| small(p))
+            .take_while(|&&s| s)
             .count();
         if group > 0 {
-            let swept: Vec<(String, Swept)> = rest[..group]
+            let swept: Vec<(String, Swept)> = files[k..k + group]
                 .par_iter()
                 .map(|(path, display)| {
                     let res = std::fs::File::open(path).and_then(|f| {
@@ -239,10 +241,10 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
                     }),
                 }
             }
-            rest = &rest[group..];
+            k += group;
             continue;
         }
-        rest = after;
+        k += 1;
         let live = path.as_os_str() == "-";
         let rep = if live {
             let opts = sweep::Options { live, ..file_opts };

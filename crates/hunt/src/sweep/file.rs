@@ -18,7 +18,7 @@ use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
-use super::{emit, scan_block, InputError, InputReport, Options, RecordTime, Sink};
+use super::{emit, scan_block, Block, InputError, InputReport, Options, RecordTime, Sink};
 use crate::iocs::IocSet;
 use crate::scan::{Hit, Scanner};
 use crate::time::{self, TimeFormat};
@@ -35,6 +35,18 @@ struct ChunkOut {
     hits: Vec<(Hit, Vec<u8>, u64, RecordTime)>,
     /// Reading stopped in this chunk: its hits stand, later chunks are dropped.
     stop: Option<InputError>,
+}
+
+impl ChunkOut {
+    /// Nothing found yet in the chunk at `start`.
+    fn at(start: u64) -> ChunkOut {
+        ChunkOut {
+            start,
+            newlines: 0,
+            hits: Vec::new(),
+            stop: None,
+        }
+    }
 }
 
 /// Finished chunks by index, and how many workers have finished.
@@ -69,28 +81,14 @@ fn read_at_full(file: &File, buf: &mut [u8], pos: u64) -> io::Result<usize> {
     Ok(n)
 }
 
-/// A worker's read buffer. Its bytes are zeroed once, when it grows, not on every
-/// read (a `Vec` resized for each read zero-fills it each time).
-#[derive(Default)]
-struct Buf {
-    data: Vec<u8>,
-    len: usize,
-}
-
-impl std::ops::Deref for Buf {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        &self.data[..self.len]
-    }
-}
-
-impl Buf {
-    /// Appends up to `want` bytes read at `pos`; returns how many.
+impl Block {
+    /// Appends up to `want` bytes read at `pos`; returns how many. The buffer is
+    /// zeroed only where it grows, not on every read.
     fn append_at(&mut self, file: &File, pos: u64, want: usize) -> io::Result<usize> {
-        if self.data.len() < self.len + want {
-            self.data.resize(self.len + want, 0);
+        if self.buf.len() < self.len + want {
+            self.buf.resize(self.len + want, 0);
         }
-        let got = read_at_full(file, &mut self.data[self.len..self.len + want], pos)?;
+        let got = read_at_full(file, &mut self.buf[self.len..self.len + want], pos)?;
         self.len += got;
         Ok(got)
     }
@@ -118,17 +116,12 @@ struct Job<'a> {
 impl Job<'_> {
     /// Reads, bounds and scans chunk `i`: the lines that start in
     /// `[i * chunk, (i + 1) * chunk)`, each read to its end.
-    fn run(&self, i: usize, buf: &mut Buf) -> ChunkOut {
+    fn run(&self, i: usize, buf: &mut Block) -> ChunkOut {
         let a = i as u64 * self.chunk as u64;
         let b = (a + self.chunk as u64).min(self.len);
         // One byte before the chunk says whether a line starts at its first byte.
         let from = a.saturating_sub(1);
-        let mut out = ChunkOut {
-            start: a,
-            newlines: 0,
-            hits: Vec::new(),
-            stop: None,
-        };
+        let mut out = ChunkOut::at(a);
         buf.len = 0;
         if b <= a {
             return out;
@@ -171,13 +164,10 @@ impl Job<'_> {
             loop {
                 let room = self.opts.max_line.saturating_sub(buf.len() - last);
                 if room == 0 {
-                    out.stop = Some(InputError {
-                        position: from + last as u64,
-                        error: format!(
-                            "a line longer than {} bytes; is this a binary file?",
-                            self.opts.max_line
-                        ),
-                    });
+                    out.stop = Some(InputError::long_line(
+                        from + last as u64,
+                        self.opts.max_line,
+                    ));
                     end = last;
                     break;
                 }
@@ -212,7 +202,12 @@ impl Job<'_> {
                 }
             }
         }
-        let text = &buf[s..end];
+        self.scan(&buf[s..end], &mut out);
+        out
+    }
+
+    /// Scans whole lines `text` into `out` (its hits keep their matched bytes).
+    fn scan(&self, text: &[u8], out: &mut ChunkOut) {
         let res = scan_block(self.scanner, text, self.fmt, self.opts.year);
         out.newlines = res.newlines;
         out.hits = res
@@ -223,7 +218,6 @@ impl Job<'_> {
                 (h, v, line, t)
             })
             .collect();
-        out
     }
 }
 
@@ -315,12 +309,7 @@ pub(super) fn sweep_text_file(
     let stop = AtomicBool::new(false);
     if let Some(nul) = memchr::memchr(0, &head) {
         report.format = "binary".into();
-        report.error = Some(InputError {
-            position: nul as u64,
-            error:
-                "binary data (a NUL byte), not a text log, JSON, CSV, gzip, zstd or packet capture"
-                    .into(),
-        });
+        report.error = Some(InputError::binary(nul as u64));
         if opts.hash {
             if let Ok((d, n)) = hash_file(file, len, &stop) {
                 report.sha256 = d;
@@ -334,7 +323,6 @@ pub(super) fn sweep_text_file(
     }
     let fmt = time::detect_format(&head);
     report.format = fmt.name().into();
-    drop(head);
     let scanner = Scanner::new(set);
     // A line longer than `max_line` must run past its chunk's end to be caught.
     let chunk = opts.chunk.min(opts.max_line).max(1);
@@ -347,29 +335,20 @@ pub(super) fn sweep_text_file(
         opts,
         scanner: &scanner,
     };
-    if chunks <= 1 {
-        // One chunk (most files of a directory): swept here, hashed from the same
-        // buffer, no threads started.
-        let mut buf = Buf::default();
-        let out = job.run(0, &mut buf);
+    if chunks <= 1 && head.len() as u64 == len {
+        // The whole file is in the first block (most files of a directory): swept and
+        // hashed from it, no second read, no threads started.
+        let mut out = ChunkOut::at(0);
+        job.scan(&head, &mut out);
         progress(len);
-        let mut swept = len;
         report.matches += emit_chunk(set, name, &out, 0, opts, sink)?;
-        if let Some(e) = out.stop {
-            swept = e.position;
-            report.error = Some(e);
-        }
-        report.bytes = swept;
+        report.bytes = len;
         if opts.hash {
-            if report.error.is_none() && buf.len() as u64 == len {
-                report.sha256 = crate::iocs::hex_lower(&Sha256::digest(&buf[..]));
-            } else if let Ok((d, n)) = hash_file(file, len, &stop) {
-                report.sha256 = d;
-                report.bytes = n.max(swept);
-            }
+            report.sha256 = crate::iocs::hex_lower(&Sha256::digest(&head));
         }
         return Ok(());
     }
+    drop(head);
     let threads = rayon::current_num_threads().clamp(1, chunks);
     let next = AtomicUsize::new(0);
     let results = Results {
@@ -389,7 +368,7 @@ pub(super) fn sweep_text_file(
                 // Counts this worker out even if it unwinds, so the emitter never
                 // waits for it.
                 let _out = WorkerOut(results);
-                let mut buf = Buf::default();
+                let mut buf = Block::default();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= chunks || stop.load(Ordering::Relaxed) {
