@@ -306,6 +306,37 @@ fn hex_val(c: u8) -> u8 {
     (c & 0x0F) + 9 * (c >> 6)
 }
 
+/// The bytes of the hex digits `src` (any case; `out` is half as long), 16 digits
+/// at a time with SSE2 where there is a whole 16.
+#[inline]
+fn hex_decode(src: &[u8], out: &mut [u8]) {
+    debug_assert_eq!(src.len(), 2 * out.len());
+    let mut k = 0;
+    #[cfg(target_arch = "x86_64")]
+    while k + 16 <= src.len() {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86_64 baseline; one 16-byte load from a
+        // 16-byte slice and one 8-byte store into an 8-byte slice.
+        unsafe {
+            let x = _mm_loadu_si128(src[k..k + 16].as_ptr().cast());
+            // `hex_val` on each byte: bit 6 (letters) is moved to bit 0 of its own
+            // byte by a 16-bit shift and a mask.
+            let letter = _mm_and_si128(_mm_srli_epi16(x, 6), _mm_set1_epi8(1));
+            let nine = _mm_or_si128(_mm_slli_epi16(letter, 3), letter);
+            let nib = _mm_add_epi8(_mm_and_si128(x, _mm_set1_epi8(0x0F)), nine);
+            // Each 16-bit lane holds (first digit, second digit): first << 4 | second.
+            let hi = _mm_slli_epi16(_mm_and_si128(nib, _mm_set1_epi16(0x00FF)), 4);
+            let v = _mm_or_si128(hi, _mm_srli_epi16(nib, 8));
+            let packed = _mm_packus_epi16(v, v);
+            _mm_storel_epi64(out[k / 2..k / 2 + 8].as_mut_ptr().cast(), packed);
+        }
+        k += 16;
+    }
+    for (o, p) in out[k / 2..].iter_mut().zip(src[k..].chunks_exact(2)) {
+        *o = (hex_val(p[0]) << 4) | hex_val(p[1]);
+    }
+}
+
 impl<'a> Scanner<'a> {
     pub fn new(set: &'a IocSet) -> Scanner<'a> {
         Scanner {
@@ -337,9 +368,10 @@ impl<'a> Scanner<'a> {
     /// Only tokens that can hold an indicator are looked at: those with a `.`, `:` or
     /// `@` (addresses, names, e-mail) and, when hashes are wanted, those holding a run
     /// of hex digits long enough for one. The buffer is classified 64 bytes at a time
-    /// into bit masks ([`Masks`]); a candidate token's bounds and character classes
-    /// come from the masks, so bytes are visited one by one only for tokens that
-    /// straddle a window edge.
+    /// into bit masks ([`Masks`]), in windows that start where a token starts, so
+    /// that every token shorter than 64 bytes lies inside one window: which tokens
+    /// to look at, and their bounds and character classes, come from the masks, and
+    /// no byte is visited one by one.
     ///
     /// Returns the number of `\n` bytes in `buf` (counted from the same window
     /// masks, so a caller numbering lines needs no second pass).
@@ -407,258 +439,132 @@ impl<'a> Scanner<'a> {
         hits: &mut Vec<Hit>,
     ) -> u64 {
         let n = buf.len();
-        // Bytes before `done` belong to tokens already examined.
-        let mut done = 0usize;
+        // Windows are not aligned: each starts where no token runs on from before it
+        // (at the buffer start, or after a separator), and ends before the token that
+        // runs into the next window, which starts the next window. So every token
+        // shorter than 64 bytes lies inside exactly one window and is decided there
+        // with the window's bit masks; only tokens of 64 bytes or more (hashes,
+        // base64, long URLs) are bounded and classified window by window.
+        let want = Want {
+            hex: self.min_hex < 64,
+            hash: self.hash,
+            names: spec && (self.dom || self.email),
+            v4: spec && self.v4,
+            v6: spec && self.v6,
+        };
         let mut w = 0usize;
-        // The windows before and after the current one (all separators beyond the
-        // buffer): a token crossing a window edge is bounded and classified from
-        // their masks, not byte by byte. Window `k`'s masks are in `ring[k % 4]`
-        // (a ring, so that moving on copies nothing).
-        let mut ring = [Masks::default(); 4];
-        ring[0] = Masks::at::<AVX2>(buf, 0);
-        // Newlines before the current window.
+        // Newlines before `w`.
         let mut lines = 0u64;
         while w < n {
-            let k = w / 64;
-            ring[(k + 1) % 4] = Masks::at::<AVX2>(buf, w + 64);
-            let (prev, m, next) = (&ring[(k + 3) % 4], &ring[k % 4], &ring[(k + 1) % 4]);
+            let full = Masks::at::<AVX2>(buf, w);
+            let m = full.view();
             let t = m.tok;
-            // The token running on from the window before (`bottom`) and the one
-            // running into the next (`top`) are found from candidate bytes and
-            // bounded from the neighbouring masks below. Every other token lies
-            // inside the window ("inner"): which of those to look at is decided for
-            // all of them at once with bit arithmetic ([`Scanner::inner_visits`]),
-            // so numbers, words and times are never visited one by one.
-            let cont = 0u64.wrapping_sub(prev.tok >> 63);
-            let bottom = (!t & t.wrapping_add(1)).wrapping_sub(1) & cont;
-            let top = !u64::MAX.checked_shr((!t).leading_zeros()).unwrap_or(0);
-            let hex16 = m.hex16();
-            let (visits, fast) = self.inner_visits(m, hex16, t & !bottom & !top, spec);
-            let mut cand = 0u64;
-            if spec {
-                cand |= m.spec();
+            if t == u64::MAX {
+                w = self.long_token::<AVX2>(buf, w, &full, lines, sc, hits);
+                continue;
             }
-            if self.hash {
-                cand |= hex16;
-            }
-            cand &= bottom | top;
-            if done > w {
-                cand &= low_cleared(done - w);
-            }
-            // Inner tokens are marked by the separator after them; all bits in
-            // position order, so hits come out in order.
-            cand |= visits;
+            // The token running into the next window (its top bits) starts the next
+            // window; `adv` >= 1 since bit 63 is a separator or the top token starts
+            // after one.
+            let adv = 64 - (!t).leading_zeros() as usize;
+            sc.window(w, m.nl, lines);
+            let inner = t & low_bits(adv);
+            let hex16 = if want.hash { hex16_of(m.hex) } else { 0 };
+            let (visits, fast) = inner_visits(want, &m, hex16, inner);
+            // Inner tokens are marked by the separator after them, so the bits come
+            // in position order and hits come out in order.
+            let mut cand = visits;
             while cand != 0 {
                 let pi = cand.trailing_zeros();
                 let bit = 1u64 << pi;
-                if visits & bit != 0 {
-                    cand &= !bit;
-                    let below_mask = bit - 1;
-                    let rs = (64 - (!t & below_mask).leading_zeros()) as usize;
-                    let (s, e) = (w + rs, w + pi as usize);
-                    sc.line = lines + u64::from((m.nl & below_mask).count_ones());
-                    if fast & bit != 0 {
-                        // Digits and exactly three dots, none at an end.
-                        let dm = m.dot & low_cleared(rs) & below_mask;
-                        #[cfg(target_arch = "x86_64")]
-                        if AVX2 && s + 16 <= n {
-                            let key = (dm >> rs) | (1 << (pi as usize - rs));
-                            let (addr, ok) = v4_simd_keyed(&buf[s..s + 16], key);
-                            if ok & self.set.maybe_v4(addr) {
+                cand &= !bit;
+                let below_mask = bit - 1;
+                let rs = (64 - (!t & below_mask).leading_zeros()) as usize;
+                let (s, e) = (w + rs, w + pi as usize);
+                if fast & bit != 0 {
+                    // Digits and three dots or more: an address of the plain shape
+                    // (exactly three dots, none at an end, octets of 1 to 3 digits
+                    // without a leading zero, each at most 255) is parsed here;
+                    // anything else takes the general way below (trimming).
+                    let dm = m.dot & (u64::MAX << rs) & below_mask;
+                    #[cfg(target_arch = "x86_64")]
+                    if AVX2 && s + 16 <= n {
+                        let key = (dm >> rs) | (1 << (pi as usize - rs));
+                        let (addr, ok) = v4_simd_keyed(&buf[s..s + 16], key);
+                        if ok {
+                            if self.set.maybe_v4(addr) {
                                 self.set.lookup_v4(addr, &mut sc.ids);
                                 self.push(hits, s, e, Ioc::Ipv4(addr), sc);
                             }
                             continue;
                         }
+                    } else if dm.count_ones() == 3
+                        && (dm >> rs) & 1 == 0
+                        && (dm >> (pi - 1)) & 1 == 0
+                    {
                         self.ipv4_dotted::<AVX2>(buf, w, s, e, dm, true, sc, hits);
-                    } else {
-                        let mask = m.class_of(rs, pi as usize);
-                        sc.hex_run = hex16
-                            & low_cleared(rs)
-                            & !low_cleared((pi as usize).saturating_sub(15))
-                            != 0;
-                        self.token(buf, s, e, mask, sc, hits);
+                        continue;
                     }
-                    continue;
-                }
-                let p = w + pi as usize;
-                // A token holds no newline: every hit in it is on p's line.
-                sc.line = lines + u64::from((m.nl & ((1u64 << pi) - 1)).count_ones());
-                // Token start: after the last separator before p.
-                let below = !m.tok & ((1u64 << pi) - 1);
-                let before = !prev.tok;
-                let s = if below != 0 {
-                    w + (64 - below.leading_zeros()) as usize
-                } else if w == 0 {
-                    0
-                } else if before != 0 {
-                    w - 64 + (64 - before.leading_zeros()) as usize
+                    #[cfg(not(target_arch = "x86_64"))]
+                    if dm.count_ones() == 3 && (dm >> rs) & 1 == 0 && (dm >> (pi - 1)) & 1 == 0 {
+                        self.ipv4_dotted::<AVX2>(buf, w, s, e, dm, true, sc, hits);
+                        continue;
+                    }
+                    sc.hex_run = false;
+                    self.token(buf, s, e, DIGIT | DOT, sc, hits);
                 } else {
-                    let mut s = w - 64;
-                    while s > 0 && CLASS[buf[s - 1] as usize] != SEP {
-                        s -= 1;
-                    }
-                    s
-                };
-                // Token end: the first separator at or after p.
-                let above = !m.tok & !((1u64 << pi) - 1);
-                let after = !next.tok;
-                let e = if above != 0 {
-                    w + above.trailing_zeros() as usize
-                } else if after != 0 {
-                    (w + 64 + after.trailing_zeros() as usize).min(n)
-                } else {
-                    let mut e = w + 128;
-                    while e < n && CLASS[buf[e] as usize] != SEP {
-                        e += 1;
-                    }
-                    e.min(n)
-                };
-                let inside = s >= w && e <= w + 64;
-                let mask = if inside {
-                    let (rs, re) = (s - w, e - w);
-                    let r = low_cleared(rs) & !low_cleared(re);
-                    if m.other() & r == 0 {
-                        // Numbers and dots can only be an IPv4 address: digits at
-                        // both ends and three dots is parsed from the dot positions
-                        // (always, without branching on the shape: times and
-                        // durations, with one dot, are as common as addresses and
-                        // a branch between them mispredicts); more dots, or dots at
-                        // an end, take the general path (trimming); fewer is none.
-                        let dm = m.dot & r;
-                        let dots = dm.count_ones();
-                        let edge = ((dm >> rs) | (dm >> (re - 1))) & 1 != 0;
-                        if self.v4 {
-                            self.ipv4_dotted::<AVX2>(
-                                buf,
-                                w,
-                                s,
-                                e,
-                                dm,
-                                (dots == 3) & !edge,
-                                sc,
-                                hits,
-                            );
-                        }
-                        if dots > 3 || (dots == 3 && edge) {
-                            DIGIT | DOT
-                        } else if dots == 0 {
-                            // Digits alone: a hash whose digits are all decimal.
-                            DIGIT
-                        } else {
-                            0
-                        }
-                    } else {
-                        m.class_of(rs, re)
-                    }
-                } else if s + 64 >= w && e <= w + 128 {
-                    // Across one window edge: the classes of each part.
-                    let lo = w.saturating_sub(64);
-                    let at_prev = if s < w {
-                        prev.class_of(s - lo, w - lo)
-                    } else {
-                        0
-                    };
-                    let at_next = if e > w + 64 {
-                        next.class_of(0, e - w - 64)
-                    } else {
-                        0
-                    };
-                    at_prev | m.class_of(s.max(w) - w, e.min(w + 64) - w) | at_next
-                } else {
-                    buf[s..e].iter().fold(0, |a, &b| a | CLASS[b as usize])
-                };
-                // Digits and dots across a window edge: an address of the plain
-                // shape is parsed here; anything else (no address, or one after
-                // trimming) takes the general way.
-                #[cfg(target_arch = "x86_64")]
-                let plain_v4 = AVX2
-                    && self.v4
-                    && mask == DIGIT | DOT
-                    && e - s <= 15
-                    && s + 16 <= n
-                    && self.ipv4_plain(buf, s, e, sc, hits);
-                #[cfg(not(target_arch = "x86_64"))]
-                let plain_v4 = false;
-                if e > s && mask != 0 && !plain_v4 {
-                    // A hash needs an aligned 16-byte hex run inside the token.
-                    sc.hex_run = !inside
-                        || hex16 & low_cleared(s - w) & !low_cleared((e - w).saturating_sub(15))
+                    let mask = full.class_of(rs, pi as usize);
+                    sc.hex_run =
+                        hex16 & low_cleared(rs) & !low_cleared((pi as usize).saturating_sub(15))
                             != 0;
                     self.token(buf, s, e, mask, sc, hits);
                 }
-                done = e.max(p + 1);
-                if done - w >= 64 {
-                    break;
-                }
-                cand &= low_cleared(done - w);
             }
-            // Windows skipped below lie inside one token: no newlines.
-            lines += u64::from(m.nl.count_ones());
-            w += 64;
-            if done > w + 64 {
-                // Skip whole windows inside a long token.
-                w += (done - w) / 64 * 64;
-                let k = w / 64;
-                ring[(k + 3) % 4] = Masks::at::<AVX2>(buf, w - 64);
-                ring[k % 4] = Masks::at::<AVX2>(buf, w);
-            }
+            lines += u64::from((m.nl & low_bits(adv)).count_ones());
+            w += adv;
         }
         lines
     }
 
-    /// The inner tokens of a window (`inner`: token bytes of tokens that touch
-    /// neither window edge) worth a look, each marked by the separator after it; and
-    /// among them those for the IPv4 fast path (digits and exactly three dots, none
-    /// at an end). Adding a mask `y` of bytes inside tokens to `inner` carries out of
-    /// exactly the tokens that hold a bit of `y`, onto the separator after each: one
-    /// add answers "which tokens hold a `y`" for the whole window. The `k`-th dot
-    /// of a token is a dot with `k - 1` dots before it in its token: `d & (inner + d)`
-    /// keeps the dots of `d` that are not the first of their token.
+    /// The token of 64 bytes or more starting at `w` (whose window's masks are `m`),
+    /// bounded and classified 64 bytes at a time and looked at whole; returns its end
+    /// (a separator, or the end of the buffer). A token holds no newline.
     #[inline(always)]
-    fn inner_visits(&self, m: &Masks, hex16: u64, inner: u64, spec: bool) -> (u64, u64) {
-        // No token in `inner` reaches bit 63: the adds never overflow.
-        let ends_with = |y: u64| inner.wrapping_add(y) & !inner;
-        let mut all = 0;
-        let mut fast = 0;
-        // A run of 32 or more hex digits covers an aligned 16-byte one; an inner
-        // token is at most 63 bytes long.
-        if self.min_hex < 64 {
-            all |= ends_with(hex16 & inner);
+    fn long_token<const AVX2: bool>(
+        &self,
+        buf: &[u8],
+        w: usize,
+        m: &Masks,
+        lines: u64,
+        sc: &mut Scratch,
+        hits: &mut Vec<Hit>,
+    ) -> usize {
+        let n = buf.len();
+        let mut mask = m.class_of(0, 64);
+        // Runs of 32 hex digits or more cover an aligned 16-byte one (aligned from
+        // `w`, as the masks are).
+        let mut hex16 = m.hex16();
+        let mut e = w + 64;
+        while e < n {
+            let next = Masks::at::<AVX2>(buf, e);
+            if next.tok != u64::MAX {
+                let k = (!next.tok).trailing_zeros() as usize;
+                if k > 0 {
+                    mask |= next.class_of(0, k);
+                }
+                hex16 |= next.hex16() & !low_cleared(k.saturating_sub(15));
+                e += k;
+                break;
+            }
+            mask |= next.class_of(0, 64);
+            hex16 |= next.hex16();
+            e += 64;
         }
-        if spec {
-            // Tokens with letters, `-`, `_`, `:` or `@` (`other`) and a `.` or `@`:
-            // names, e-mail, `address:port`; with two colons or more, IPv6. (One
-            // colon and no dot is nothing but a hash, above: `A:`, `key:`.)
-            let other = ends_with(m.other() & inner);
-            let dot_at = other & ends_with((m.dot | m.at) & inner);
-            if self.dom || self.email {
-                all |= dot_at;
-            } else if self.v4 {
-                // Only `address:port` (and longer colon lists) can hold IPv4.
-                all |= dot_at & ends_with(m.colon & inner);
-            }
-            if self.v6 {
-                let c1 = m.colon & inner;
-                all |= ends_with(c1 & inner.wrapping_add(c1));
-            }
-            if self.v4 {
-                // Digits and dots: only an IPv4 address, which needs three dots
-                // (times and durations, with one, are dropped here).
-                let d1 = m.dot & inner;
-                let d2 = d1 & inner.wrapping_add(d1);
-                let d3 = d2 & inner.wrapping_add(d2);
-                let d4 = d3 & inner.wrapping_add(d3);
-                let num3 = ends_with(d3) & !other;
-                let starts = inner & !(inner << 1);
-                let ends = (inner << 1) & !inner;
-                let end_dot = ends_with(d1 & starts) | ((d1 << 1) & ends);
-                fast = num3 & !ends_with(d4) & !end_dot;
-                // More dots, or one at an end: the general path (trimming).
-                all |= num3;
-            }
-        }
-        (all, fast)
+        let e = e.min(n);
+        sc.window(w, 0, lines);
+        sc.hex_run = hex16 != 0;
+        self.token(buf, w, e, mask, sc, hits);
+        e
     }
 
     /// The plain byte-by-byte tokenizer the fast path must agree with (tests and
@@ -720,7 +626,7 @@ impl<'a> Scanner<'a> {
             end,
             observed,
             sources,
-            newlines: scratch.line,
+            newlines: scratch.line_of(start),
         });
     }
 
@@ -867,36 +773,6 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The token `s..e` (digits and dots, at most 15 bytes, 16 bytes readable from
-    /// `s`) as an IPv4 address of exactly four octets, looked up; false when it does
-    /// not have that shape (it may still hold an address after trimming). Only
-    /// called from code compiled for AVX2.
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    fn ipv4_plain(
-        &self,
-        buf: &[u8],
-        s: usize,
-        e: usize,
-        sc: &mut Scratch,
-        hits: &mut Vec<Hit>,
-    ) -> bool {
-        use std::arch::x86_64::*;
-        let b16 = &buf[s..s + 16];
-        let len = e - s;
-        // SAFETY: SSE2 (x86_64 baseline); one 16-byte load from a 16-byte slice.
-        let dots = unsafe {
-            let x = _mm_loadu_si128(b16.as_ptr().cast());
-            _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b'.' as i8))) as u32 as u64
-        };
-        let (addr, ok) = v4_simd_keyed(b16, (dots & ((1 << len) - 1)) | (1 << len));
-        if ok && self.set.maybe_v4(addr) {
-            self.set.lookup_v4(addr, &mut sc.ids);
-            self.push(hits, s, e, Ioc::Ipv4(addr), sc);
-        }
-        ok
-    }
-
     fn domain(&self, buf: &[u8], s: usize, e: usize, sc: &mut Scratch, hits: &mut Vec<Hit>) {
         let (s, e) = trim(buf, s, e);
         if e <= s {
@@ -967,15 +843,12 @@ impl<'a> Scanner<'a> {
     fn hash_run(&self, buf: &[u8], rs: usize, i: usize, sc: &mut Scratch, hits: &mut Vec<Hit>) {
         let rl = i - rs;
         if matches!(rl, 32 | 40 | 64 | 128) && self.set.wants_hash_len(rl / 2) {
-            sc.bytes.clear();
-            sc.bytes.extend(
-                buf[rs..i]
-                    .chunks_exact(2)
-                    .map(|p| (hex_val(p[0]) << 4) | hex_val(p[1])),
-            );
-            self.set.lookup_hash(&sc.bytes, &mut sc.ids);
+            let mut bytes = [0u8; 64];
+            let bytes = &mut bytes[..rl / 2];
+            hex_decode(&buf[rs..i], bytes);
+            self.set.lookup_hash(bytes, &mut sc.ids);
             if !sc.ids.is_empty() {
-                let obs = Ioc::Hash(sc.bytes.clone());
+                let obs = Ioc::Hash(bytes.to_vec());
                 self.push(hits, rs, i, obs, sc);
             }
         }
@@ -1066,6 +939,13 @@ fn fill_lines(buf: &[u8], hits: &mut [Hit]) {
     }
 }
 
+/// The lowest `k` bits set, for `k` in 1..=64 (no branch).
+#[inline(always)]
+fn low_bits(k: usize) -> u64 {
+    debug_assert!((1..=64).contains(&k));
+    u64::MAX >> (64 - k)
+}
+
 /// `u64` with the lowest `k` bits cleared (all bits cleared for `k >= 64`).
 #[inline]
 fn low_cleared(k: usize) -> u64 {
@@ -1150,6 +1030,76 @@ static NIB_HI: [u8; 16] = {
     t
 };
 
+/// What a scan looks for, fixed for the whole buffer ([`inner_visits`]).
+#[derive(Debug, Clone, Copy)]
+struct Want {
+    /// A hash of 32 hex digits or fewer can be inside a short token.
+    hex: bool,
+    hash: bool,
+    names: bool,
+    v4: bool,
+    v6: bool,
+}
+
+/// The inner tokens of a window (`inner`: token bytes of tokens that touch
+/// neither window edge) worth a look, each marked by the separator after it; and
+/// among them those for the IPv4 fast path (digits and three dots or more). Adding a mask `y` of bytes inside tokens to `inner` carries out of
+/// exactly the tokens that hold a bit of `y`, onto the separator after each: one
+/// add answers "which tokens hold a `y`" for the whole window. The `k`-th dot
+/// of a token is a dot with `k - 1` dots before it in its token: `d & (inner + d)`
+/// keeps the dots of `d` that are not the first of their token.
+#[inline(always)]
+fn inner_visits(want: Want, m: &View, hex16: u64, inner: u64) -> (u64, u64) {
+    // No token in `inner` reaches bit 63: the adds never overflow.
+    let ends_with = |y: u64| inner.wrapping_add(y) & !inner;
+    let mut all = 0;
+    let mut fast = 0;
+    // A run of 32 or more hex digits covers an aligned 16-byte one; an inner
+    // token is at most 63 bytes long.
+    if want.hex {
+        all |= ends_with(hex16 & inner);
+    }
+    // Tokens with letters, `-`, `_`, `:` or `@` (`other`) and a `.` or `@`:
+    // names, e-mail, `address:port`; with two colons or more, IPv6. (One
+    // colon and no dot is nothing but a hash, above: `A:`, `key:`.)
+    let other = ends_with(m.other & inner);
+    let dot_at = other & ends_with((m.dot | m.at) & inner);
+    if want.names {
+        all |= dot_at;
+    } else if want.v4 {
+        // Only `address:port` (and longer colon lists) can hold IPv4.
+        all |= dot_at & ends_with(m.colon & inner);
+    }
+    if want.v6 {
+        let c1 = m.colon & inner;
+        all |= ends_with(c1 & inner.wrapping_add(c1));
+    }
+    if want.v4 {
+        // Digits and dots: only an IPv4 address, which needs three dots
+        // (times and durations, with one, are dropped here).
+        let d1 = m.dot & inner;
+        let d2 = d1 & inner.wrapping_add(d1);
+        let d3 = d2 & inner.wrapping_add(d2);
+        fast = ends_with(d3) & !other;
+        all |= fast;
+    }
+    (all, fast)
+}
+
+/// The masks of a window that [`inner_visits`] and the window loop use.
+#[derive(Debug, Clone, Copy)]
+struct View {
+    tok: u64,
+    dot: u64,
+    colon: u64,
+    at: u64,
+    /// [`Masks::other`].
+    other: u64,
+    /// Hex digits.
+    hex: u64,
+    nl: u64,
+}
+
 /// Character classes of a 64-byte window, one bit per byte.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct Masks {
@@ -1161,10 +1111,8 @@ struct Masks {
     digit: u64,
     /// `a-f`, `A-F`.
     hexl: u64,
-    /// `g-z`, `G-Z`.
-    alpha: u64,
-    /// `-`, `_`.
-    dash: u64,
+    /// `g-z`, `G-Z`, `-`, `_` (the rest of a token's bytes).
+    word: u64,
     /// `\n`.
     nl: u64,
 }
@@ -1204,17 +1152,31 @@ impl Masks {
         }
     }
 
+    /// What [`inner_visits`] and the window loop use.
+    #[inline(always)]
+    fn view(&self) -> View {
+        View {
+            tok: self.tok,
+            dot: self.dot,
+            colon: self.colon,
+            at: self.at,
+            other: self.other(),
+            hex: self.digit | self.hexl,
+            nl: self.nl,
+        }
+    }
+
     /// The [`CLASS`] bits present in bytes `s..e` of the window.
     #[inline]
     fn class_of(&self, s: usize, e: usize) -> u8 {
-        let r = low_cleared(s) & !low_cleared(e);
+        debug_assert!(s < e && e <= 64);
+        let r = (u64::MAX << s) & low_bits(e);
         let bit = |m: u64, c: u8| if m & r != 0 { c } else { 0 };
         bit(self.digit, DIGIT)
             | bit(self.hexl, HEXL)
-            | bit(self.alpha, ALPHA)
+            | bit(self.word, ALPHA | DASH)
             | bit(self.dot, DOT)
             | bit(self.colon, COLON)
-            | bit(self.dash, DASH)
             | bit(self.at, AT)
     }
 
@@ -1235,7 +1197,7 @@ impl Masks {
             let low4 = _mm256_set1_epi8(0x0F);
             let under = _mm256_set1_epi8(b'_' as i8);
             let newline = _mm256_set1_epi8(b'\n' as i8);
-            let alpha = _mm256_set1_epi8((N_ALPHA_A | N_ALPHA_B) as i8);
+            let word = _mm256_set1_epi8((N_ALPHA_A | N_ALPHA_B | N_MINUS) as i8);
             let zero = _mm256_setzero_si256();
             let bits = |v: __m256i| u64::from(_mm256_movemask_epi8(v) as u32);
             let nbits = |v: __m256i| u64::from(!(_mm256_movemask_epi8(v) as u32));
@@ -1256,8 +1218,10 @@ impl Masks {
                 m.dot |= bits(_mm256_slli_epi16(c, 3)) << sh;
                 m.colon |= bits(_mm256_slli_epi16(c, 2)) << sh;
                 m.at |= bits(_mm256_slli_epi16(c, 1)) << sh;
-                m.dash |= bits(_mm256_or_si256(c, u)) << sh;
-                m.alpha |= nbits(_mm256_cmpeq_epi8(_mm256_and_si256(c, alpha), zero)) << sh;
+                m.word |= nbits(_mm256_cmpeq_epi8(
+                    _mm256_and_si256(_mm256_or_si256(c, u), word),
+                    zero,
+                )) << sh;
                 m.tok |= nbits(_mm256_cmpeq_epi8(_mm256_or_si256(c, u), zero)) << sh;
                 m.nl |= bits(_mm256_cmpeq_epi8(x, newline)) << sh;
             }
@@ -1268,7 +1232,7 @@ impl Masks {
     /// `tok` from the class masks.
     #[inline(always)]
     fn derived(mut self) -> Masks {
-        self.tok = self.spec() | self.dash | self.digit | self.hexl | self.alpha;
+        self.tok = self.spec() | self.digit | self.hexl | self.word;
         self
     }
 
@@ -1339,10 +1303,9 @@ impl Masks {
                 m.dot |= bits(v_dot) << sh;
                 m.colon |= bits(v_colon) << sh;
                 m.at |= bits(v_at) << sh;
-                m.dash |= bits(v_dash) << sh;
                 m.digit |= bits(v_digit) << sh;
                 m.hexl |= bits(v_hexl) << sh;
-                m.alpha |= bits(v_alpha) << sh;
+                m.word |= bits(_mm_or_si128(v_alpha, v_dash)) << sh;
             }
         }
         m.derived()
@@ -1360,8 +1323,7 @@ impl Masks {
             m.at |= on(c == AT);
             m.digit |= on(c == DIGIT);
             m.hexl |= on(c == HEXL);
-            m.alpha |= on(c == ALPHA);
-            m.dash |= on(c == DASH);
+            m.word |= on(c == ALPHA || c == DASH);
             m.nl |= on(b == b'\n');
         }
         m.derived()
@@ -1394,28 +1356,51 @@ fn trim(buf: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
 
 struct Scratch {
     text: String,
-    bytes: Vec<u8>,
     ids: Vec<u32>,
     /// The current token may hold a hex run of 32 or more (false only when the
     /// window masks prove it does not).
     hex_run: bool,
-    /// Newlines before the current token ([`UNKNOWN_LINE`] outside the windows).
-    line: u64,
+    /// Where the current window starts, its newlines, and the newlines before
+    /// it ([`UNKNOWN_LINE`] outside the windows): a hit's line is counted from
+    /// them only when there is a hit.
+    win: usize,
+    win_nl: u64,
+    win_lines: u64,
 }
 
 impl Default for Scratch {
     fn default() -> Self {
         Scratch {
             text: String::new(),
-            bytes: Vec::new(),
             ids: Vec::new(),
             hex_run: true,
-            line: UNKNOWN_LINE,
+            win: 0,
+            win_nl: 0,
+            win_lines: UNKNOWN_LINE,
         }
     }
 }
 
 impl Scratch {
+    #[inline(always)]
+    fn window(&mut self, w: usize, nl: u64, lines: u64) {
+        self.win = w;
+        self.win_nl = nl;
+        self.win_lines = lines;
+    }
+
+    /// Newlines before byte `p` of the current window (or after it, in a token
+    /// that runs on: a token holds no newline).
+    #[inline]
+    fn line_of(&self, p: usize) -> u64 {
+        if self.win_lines == UNKNOWN_LINE {
+            return UNKNOWN_LINE;
+        }
+        let d = p - self.win;
+        let below = if d >= 64 { u64::MAX } else { (1u64 << d) - 1 };
+        self.win_lines + u64::from((self.win_nl & below).count_ones())
+    }
+
     /// Lower-cases a token into `text` (tokens are ASCII by construction; anything
     /// else is taken lossily).
     fn lower(&mut self, b: &[u8]) {
@@ -1665,6 +1650,31 @@ mod tests {
             b"",
         ] {
             assert_eq!(parse_v6(t), std_v6(t), "{}", String::from_utf8_lossy(t));
+        }
+    }
+
+    #[test]
+    fn hex_decode_agrees_with_a_plain_parse() {
+        let digits = b"0123456789abcdefABCDEF";
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for len in [0usize, 2, 14, 16, 18, 32, 40, 64, 128] {
+            for _ in 0..200 {
+                let src: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        digits[(seed % digits.len() as u64) as usize]
+                    })
+                    .collect();
+                let want: Vec<u8> = src
+                    .chunks_exact(2)
+                    .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
+                    .collect();
+                let mut got = vec![0u8; len / 2];
+                hex_decode(&src, &mut got);
+                assert_eq!(got, want, "{}", String::from_utf8_lossy(&src));
+            }
         }
     }
 
