@@ -269,12 +269,22 @@ fn name_hash(name: &[u8]) -> u64 {
             .rotate_left(29);
     }
     let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h ^ (u64::from_le_bytes(w) | FOLD))
-            .wrapping_mul(MIX)
-            .rotate_left(29);
+    let r = rest.len();
+    if r > 0 {
+        // The last 1 to 7 bytes from two overlapping loads (no copy through a
+        // stack buffer, whose partial stores would stall the load after them);
+        // with the length hashed first, different tails stay different.
+        let u32_at = |i: usize| {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(&rest[i..i + 4]);
+            u64::from(u32::from_le_bytes(w))
+        };
+        let w = if r >= 4 {
+            u32_at(0) | (u32_at(r - 4) << 32)
+        } else {
+            u64::from(rest[0]) | (u64::from(rest[r / 2]) << 8) | (u64::from(rest[r - 1]) << 16)
+        };
+        h = (h ^ (w | FOLD)).wrapping_mul(MIX).rotate_left(29);
     }
     (h ^ (h >> 31)).wrapping_mul(MIX)
 }

@@ -13,6 +13,8 @@ use crate::time::{self, TimeFormat};
 
 #[cfg(unix)]
 mod file;
+#[cfg(unix)]
+mod map;
 
 /// One (match, indicator) record, as docs/CLI.md defines it for `hunt`.
 #[derive(Debug, Clone, Serialize)]

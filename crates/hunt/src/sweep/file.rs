@@ -6,9 +6,12 @@
 //! between batches. The SHA-256, one serial chain, is computed by one more thread
 //! reading the file in order.
 //!
-//! Files are read, not memory-mapped: a log truncated or rotated while it is swept
-//! would kill a process with SIGBUS through a map; here it ends the sweep of that
-//! file with an error naming the position.
+//! A big file is memory-mapped where it can be ([`Map`]): the workers scan their
+//! chunks straight from the page cache, with no copy. A file truncated or rotated
+//! while it is mapped would kill the process with SIGBUS; the map's handler turns
+//! the pages past the new end into zeros instead, and the sweep ends with an error
+//! saying the file shrank. Where no map can be made, chunks are read with `pread`
+//! (a short read is the same error, with its position).
 
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -18,6 +21,7 @@ use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
+use super::map::Map;
 use super::{emit, scan_block, Block, InputError, InputReport, Options, RecordTime, Sink};
 use crate::iocs::IocSet;
 use crate::scan::{Hit, Scanner};
@@ -25,6 +29,10 @@ use crate::time::{self, TimeFormat};
 
 /// Bytes read for the SHA-256 at a time.
 const HASH_READ: usize = 256 << 10;
+
+/// How far the scan of a mapped file may run ahead of its hash (the pages between
+/// them stay mapped: this bounds the process's resident size).
+const SCAN_AHEAD: usize = 64 << 20;
 
 /// A chunk's results: what the emitter needs once the chunk's buffer is reused.
 struct ChunkOut {
@@ -67,6 +75,17 @@ impl Drop for WorkerOut<'_> {
     }
 }
 
+/// Marks the hash of a mapped file done when dropped.
+struct HashDone<'a>(Option<&'a Map>);
+
+impl Drop for HashDone<'_> {
+    fn drop(&mut self) {
+        if let Some(m) = self.0 {
+            m.done_with(1, usize::MAX);
+        }
+    }
+}
+
 /// Reads `buf.len()` bytes at `pos`, fewer only at the end of the file.
 fn read_at_full(file: &File, buf: &mut [u8], pos: u64) -> io::Result<usize> {
     let mut n = 0;
@@ -106,6 +125,8 @@ fn shrank(position: u64) -> InputError {
 /// One worker's view of the sweep.
 struct Job<'a> {
     file: &'a File,
+    /// The file's first `len` bytes, mapped (else chunks are read).
+    map: Option<&'a Map>,
     len: u64,
     chunk: usize,
     fmt: TimeFormat,
@@ -117,6 +138,9 @@ impl Job<'_> {
     /// Reads, bounds and scans chunk `i`: the lines that start in
     /// `[i * chunk, (i + 1) * chunk)`, each read to its end.
     fn run(&self, i: usize, buf: &mut Block) -> ChunkOut {
+        if let Some(map) = self.map {
+            return self.run_mapped(i, map);
+        }
         let a = i as u64 * self.chunk as u64;
         let b = (a + self.chunk as u64).min(self.len);
         // One byte before the chunk says whether a line starts at its first byte.
@@ -206,6 +230,48 @@ impl Job<'_> {
         out
     }
 
+    /// [`Job::run`] on the mapped file: the same bounds, found in the map.
+    fn run_mapped(&self, i: usize, m: &Map) -> ChunkOut {
+        let map = m.bytes();
+        let len = map.len();
+        let a = i * self.chunk;
+        let b = (a + self.chunk).min(len);
+        let mut out = ChunkOut::at(a as u64);
+        if b <= a {
+            return out;
+        }
+        // The chunk's first line start: a line starts at p when p is 0 or byte
+        // p - 1 is a newline.
+        let s = if a == 0 {
+            0
+        } else {
+            match memchr::memchr(b'\n', &map[a - 1..b - 1]) {
+                Some(q) => a + q,
+                None => return out,
+            }
+        };
+        out.start = s as u64;
+        // The last line start in the chunk: that line is read on to its end.
+        let last = match memchr::memrchr(b'\n', &map[s..b - 1]) {
+            Some(q) => s + q + 1,
+            None => s,
+        };
+        let mut end = b;
+        if map[b - 1] != b'\n' && b < len {
+            let limit = last.saturating_add(self.opts.max_line).min(len);
+            match memchr::memchr(b'\n', &map[b..limit]) {
+                Some(q) => end = b + q + 1,
+                None if limit == len => end = len,
+                None => {
+                    out.stop = Some(InputError::long_line(last as u64, self.opts.max_line));
+                    end = last;
+                }
+            }
+        }
+        self.scan(&map[s..end], &mut out);
+        out
+    }
+
     /// Scans whole lines `text` into `out` (its hits keep their matched bytes).
     fn scan(&self, text: &[u8], out: &mut ChunkOut) {
         let res = scan_block(self.scanner, text, self.fmt, self.opts.year);
@@ -223,8 +289,25 @@ impl Job<'_> {
 
 /// Hashes `len` bytes of `file` in order, unless `stop` is raised first. Returns the
 /// digest and the bytes hashed, or where reading failed.
-fn hash_file(file: &File, len: u64, stop: &AtomicBool) -> Result<(String, u64), InputError> {
+fn hash_file(
+    file: &File,
+    len: u64,
+    map: Option<&Map>,
+    stop: &AtomicBool,
+) -> Result<(String, u64), InputError> {
     let mut h = Sha256::new();
+    if let Some(m) = map {
+        let mut n = 0usize;
+        for piece in m.bytes().chunks(HASH_READ) {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            h.update(piece);
+            n += piece.len();
+            m.done_with(1, n);
+        }
+        return Ok((crate::iocs::hex_lower(&h.finalize()), n as u64));
+    }
     let mut buf = vec![0u8; HASH_READ];
     let mut pos = 0u64;
     while pos < len && !stop.load(Ordering::Relaxed) {
@@ -311,7 +394,7 @@ pub(super) fn sweep_text_file(
         report.format = "binary".into();
         report.error = Some(InputError::binary(nul as u64));
         if opts.hash {
-            if let Ok((d, n)) = hash_file(file, len, &stop) {
+            if let Ok((d, n)) = hash_file(file, len, None, &stop) {
                 report.sha256 = d;
                 report.bytes = n;
             }
@@ -327,15 +410,27 @@ pub(super) fn sweep_text_file(
     // A line longer than `max_line` must run past its chunk's end to be caught.
     let chunk = opts.chunk.min(opts.max_line).max(1);
     let chunks = len.div_ceil(chunk as u64) as usize;
+    let whole = chunks <= 1 && head.len() as u64 == len;
+    // A big file is mapped (a file shorter than its size failed the read above,
+    // not with a fault here).
+    let map = if whole {
+        None
+    } else {
+        Map::new(file, len).ok()
+    };
+    if let (Some(m), false) = (&map, opts.hash) {
+        m.done_with(1, usize::MAX);
+    }
     let job = Job {
         file,
+        map: map.as_ref(),
         len,
         chunk,
         fmt,
         opts,
         scanner: &scanner,
     };
-    if chunks <= 1 && head.len() as u64 == len {
+    if whole {
         // The whole file is in the first block (most files of a directory): swept and
         // hashed from it, no second read, no threads started.
         let mut out = ChunkOut::at(0);
@@ -359,9 +454,13 @@ pub(super) fn sweep_text_file(
     let mut hashed: Option<Result<(String, u64), InputError>> = None;
     let mut swept = 0u64;
     std::thread::scope(|scope| {
-        let hasher = opts
-            .hash
-            .then(|| scope.spawn(|| hash_file(file, len, &stop)));
+        let hasher = opts.hash.then(|| {
+            scope.spawn(|| {
+                // Done when it returns or unwinds: no worker waits for it then.
+                let _done = HashDone(map.as_ref());
+                hash_file(file, len, map.as_ref(), &stop)
+            })
+        });
         for _ in 0..threads {
             let (job, next, stop, results) = (&job, &next, &stop, &results);
             scope.spawn(move || {
@@ -373,6 +472,9 @@ pub(super) fn sweep_text_file(
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= chunks || stop.load(Ordering::Relaxed) {
                         break;
+                    }
+                    if let Some(m) = job.map {
+                        m.wait_for(1, i.saturating_mul(chunk), SCAN_AHEAD, stop);
                     }
                     let out = job.run(i, &mut buf);
                     progress((len - i as u64 * chunk as u64).min(chunk as u64));
@@ -426,6 +528,11 @@ pub(super) fn sweep_text_file(
                     }
                 }
                 line_base += out.newlines;
+                if let Some(m) = &map {
+                    // Chunks before `want` are scanned (the next one reads one
+                    // byte before its start: at worst a page comes back).
+                    m.done_with(0, want.saturating_mul(chunk));
+                }
                 if let Some(e) = out.stop {
                     swept = e.position;
                     report.error = Some(e);
@@ -446,6 +553,15 @@ pub(super) fn sweep_text_file(
         });
     });
     failed?;
+    if map.as_ref().is_some_and(Map::faulted) {
+        // Pages past the file's new end were read as zeros: what was swept there
+        // and the hash are not the file's.
+        let now = file.metadata().map_or(0, |m| m.len()).min(len);
+        report.error = Some(shrank(now));
+        report.bytes = now;
+        report.sha256.clear();
+        return Ok(());
+    }
     match hashed {
         Some(Ok((digest, n))) => {
             report.sha256 = digest;
@@ -516,5 +632,61 @@ mod tests {
                 assert!(e.error.contains("shrank"), "{}", e.error);
             }
         }
+    }
+
+    #[test]
+    fn a_file_truncated_while_it_is_swept_is_reported_not_a_crash() {
+        let mut set = IocSet::default();
+        set.add(
+            Ioc::Ipv4(0xC000_0201),
+            Source::stix("indicator--1", "192.0.2.1", "192.0.2.1", true),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let line = "2026-12-01T00:00:00Z host 192.0.2.1 ok\n";
+        let text = line.repeat(200_000);
+        std::fs::write(&path, &text).unwrap();
+        let f = File::open(&path).unwrap();
+        let opts = Options {
+            chunk: 4096,
+            block: 4096,
+            ..Default::default()
+        };
+        let mut report = InputReport::new("f");
+        let mut n = 0u64;
+        let cut = AtomicBool::new(false);
+        // The first finished chunk truncates the file (as `logrotate copytruncate`
+        // would): the chunks still to come lie past its end.
+        let progress = |_| {
+            if !cut.swap(true, Ordering::Relaxed) {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .and_then(|w| w.set_len(8192))
+                    .unwrap();
+            }
+        };
+        sweep_text_file(
+            &set,
+            "f",
+            &f,
+            text.len() as u64,
+            &opts,
+            &mut |_: &super::super::Match| {
+                n += 1;
+                Ok(())
+            },
+            &mut report,
+            &progress,
+        )
+        .unwrap();
+        let e = report.error.expect("the shrink is reported");
+        assert!(e.error.contains("shrank"), "{}", e.error);
+        assert_eq!(e.position, 8192);
+        assert!(
+            report.sha256.is_empty(),
+            "no hash of bytes that are not the file's"
+        );
+        assert!(n < 200_000, "{n}");
     }
 }
