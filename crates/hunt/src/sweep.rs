@@ -60,7 +60,8 @@ impl<F: FnMut(&Match) -> io::Result<()>> Sink for F {
 pub struct InputReport {
     pub file: String,
     /// SHA-256 of the bytes read (compressed inputs: of the file as stored); empty,
-    /// and null in JSON, when hashing is off.
+    /// and null in JSON, when hashing is off or when a mapped file shrank while it
+    /// was swept (the bytes read past its new end were zeros, not the file).
     #[serde(serialize_with = "empty_as_null")]
     pub sha256: String,
     pub bytes: u64,

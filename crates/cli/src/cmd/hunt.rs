@@ -61,6 +61,7 @@ fn report_input(errors: &mut Vec<HuntError>, inputs: &mut Vec<InputReport>, rep:
 }
 
 pub fn run(g: &Global, a: &Args) -> Result<Exit> {
+    let started = std::time::Instant::now();
     let loaded = crate::indicators::load(g, &a.iocs)?;
     let info = loaded.info;
     let built_unsweepable = loaded.built.unsweepable;
@@ -72,7 +73,9 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         max_line: a.input.max_line_bytes,
         ..Default::default()
     };
+    let load_time = started.elapsed();
     let (files, walk_errors) = a.input.collect()?;
+    let sweep_started = std::time::Instant::now();
     let mut errors: Vec<HuntError> = walk_errors
         .into_iter()
         .map(|(file, error)| HuntError {
@@ -274,6 +277,7 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         report_input(&mut errors, &mut inputs, rep);
     }
     pb.finish_and_clear();
+    let sweep_time = sweep_started.elapsed();
     let summary: Vec<Summary> = summary.into_vec();
     let total: u64 = summary.iter().map(|s| s.hits).sum();
     match fmt {
@@ -309,11 +313,15 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
                 .with_context(|| format!("--summary {}", p.display()))?;
         }
         let bytes: u64 = inputs.iter().map(|i| i.bytes).sum();
+        let secs = sweep_time.as_secs_f64();
         g.note(&format!(
-            "{total} matches of {} indicators in {} inputs ({} bytes); {}",
+            "{total} matches of {} indicators in {} inputs ({} bytes), swept in {secs:.3} s \
+             ({:.0} MB/s; indicators loaded in {:.3} s); {}",
             summary.len(),
             inputs.len(),
             bytes,
+            bytes as f64 / 1e6 / secs.max(1e-9),
+            load_time.as_secs_f64(),
             CAVEAT
         ));
         for s in &summary {
@@ -364,7 +372,12 @@ fn record_sightings(g: &Global, summary: &[Summary], inputs: &[InputReport]) -> 
         .iter()
         .map(|i| {
             if i.sha256.is_empty() {
-                format!("{} (sha256 not computed: --no-hash)", i.file)
+                let why = if i.error.is_some() {
+                    "the input failed; see its error"
+                } else {
+                    "--no-hash"
+                };
+                format!("{} (sha256 not computed: {why})", i.file)
             } else {
                 format!("{} sha256:{}", i.file, i.sha256)
             }
