@@ -337,7 +337,7 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
         }
     }
     if a.record && !summary.is_empty() {
-        let n = record_sightings(g, &summary, &inputs)?;
+        let n = record_sightings(g, &summary, &inputs, !a.no_hash)?;
         g.note(&format!("recorded {n} sightings in the store"));
     }
     for e in &errors {
@@ -363,7 +363,12 @@ pub fn run(g: &Global, a: &Args) -> Result<Exit> {
 /// this installation; the evidence (inputs and their SHA-256) is in the description.
 /// The id is derived from the indicator and the inputs' hashes, so re-running the same
 /// sweep records nothing new.
-fn record_sightings(g: &Global, summary: &[Summary], inputs: &[InputReport]) -> Result<usize> {
+fn record_sightings(
+    g: &Global,
+    summary: &[Summary],
+    inputs: &[InputReport],
+    hashed: bool,
+) -> Result<usize> {
     let mut store = g.open_store()?;
     let me =
         stormwatch_intel::formats::source_identity("Stormwatch hunt (this installation)", "system");
@@ -372,7 +377,7 @@ fn record_sightings(g: &Global, summary: &[Summary], inputs: &[InputReport]) -> 
         .iter()
         .map(|i| {
             if i.sha256.is_empty() {
-                let why = if i.error.is_some() {
+                let why = if hashed {
                     "the input failed; see its error"
                 } else {
                     "--no-hash"

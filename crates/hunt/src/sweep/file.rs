@@ -557,7 +557,13 @@ pub(super) fn sweep_text_file(
         // Pages past the file's new end were read as zeros: what was swept there
         // and the hash are not the file's.
         let now = file.metadata().map_or(0, |m| m.len()).min(len);
-        report.error = Some(shrank(now));
+        report.error = Some(InputError {
+            position: now,
+            error: "the file shrank while it was swept (truncated or rotated?); every \
+                    match reported was read before the cut and stands, but what lay \
+                    past this offset may be partly unswept"
+                .into(),
+        });
         report.bytes = now;
         report.sha256.clear();
         return Ok(());
