@@ -487,8 +487,11 @@ impl<'a> Scanner<'a> {
                     // without a leading zero, each at most 255) is parsed here;
                     // anything else takes the general way below (trimming).
                     let dm = m.dot & (u64::MAX << rs) & below_mask;
+                    // The keyed parse checks the shape itself (AVX2, 16 bytes
+                    // readable); otherwise the dot positions are checked here.
+                    let keyed = cfg!(target_arch = "x86_64") && AVX2 && s + 16 <= n;
                     #[cfg(target_arch = "x86_64")]
-                    if AVX2 && s + 16 <= n {
+                    if keyed {
                         let key = (dm >> rs) | (1 << (pi as usize - rs));
                         let (addr, ok) = v4_simd_keyed(&buf[s..s + 16], key);
                         if ok {
@@ -498,16 +501,13 @@ impl<'a> Scanner<'a> {
                             }
                             continue;
                         }
-                    } else if dm.count_ones() == 3
+                    }
+                    if !keyed
+                        && dm.count_ones() == 3
                         && (dm >> rs) & 1 == 0
                         && (dm >> (pi - 1)) & 1 == 0
                     {
-                        self.ipv4_dotted::<AVX2>(buf, w, s, e, dm, true, sc, hits);
-                        continue;
-                    }
-                    #[cfg(not(target_arch = "x86_64"))]
-                    if dm.count_ones() == 3 && (dm >> rs) & 1 == 0 && (dm >> (pi - 1)) & 1 == 0 {
-                        self.ipv4_dotted::<AVX2>(buf, w, s, e, dm, true, sc, hits);
+                        self.ipv4_dotted::<AVX2>(buf, w, s, e, dm, sc, hits);
                         continue;
                     }
                     sc.hex_run = false;
@@ -726,10 +726,8 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// IPv4 from a token of digits and dots at window offset `w`, with the dots at
-    /// the set bits of `dots` (window-relative); `shape` says there are exactly three
-    /// and none at an end. Without `shape` the parse runs on clamped positions and
-    /// its result is dropped.
+    /// IPv4 from a token of digits and exactly three dots, none at an end, at
+    /// window offset `w`, with the dots at the set bits of `dots` (window-relative).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn ipv4_dotted<const AVX2: bool>(
@@ -739,7 +737,6 @@ impl<'a> Scanner<'a> {
         s: usize,
         e: usize,
         dots: u64,
-        shape: bool,
         sc: &mut Scratch,
         hits: &mut Vec<Hit>,
     ) {
@@ -753,8 +750,8 @@ impl<'a> Scanner<'a> {
         let (addr, ok) = if AVX2 && s + 16 <= buf.len() {
             v4_simd(
                 &buf[s..s + 16],
-                // Wrapping: on a token of the wrong shape two positions can be
-                // equal, and the lengths (then rejected) underflow.
+                // Wrapping, so that a caller's wrong shape (two equal positions)
+                // gives lengths that are rejected, not an overflow.
                 [
                     p1.wrapping_sub(s),
                     p2.wrapping_sub(p1 + 1),
@@ -767,7 +764,7 @@ impl<'a> Scanner<'a> {
         };
         #[cfg(not(target_arch = "x86_64"))]
         let (addr, ok) = v4_octets(buf, s, p1, p2, p3, e);
-        if shape & ok & self.set.maybe_v4(addr) {
+        if ok & self.set.maybe_v4(addr) {
             self.set.lookup_v4(addr, &mut sc.ids);
             self.push(hits, s, e, Ioc::Ipv4(addr), sc);
         }

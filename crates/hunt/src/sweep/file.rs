@@ -589,13 +589,47 @@ mod tests {
     use super::*;
     use crate::iocs::{Ioc, Source};
 
-    #[test]
-    fn a_file_shorter_than_its_length_is_an_error_not_a_crash() {
+    /// The set of one indicator, 192.0.2.1.
+    fn one_address() -> IocSet {
         let mut set = IocSet::default();
         set.add(
             Ioc::Ipv4(0xC000_0201),
             Source::stix("indicator--1", "192.0.2.1", "192.0.2.1", true),
         );
+        set
+    }
+
+    /// Sweeps `f` as if it were `len` bytes long; the report and the records'
+    /// count.
+    fn sweep_counting(
+        set: &IocSet,
+        f: &File,
+        len: u64,
+        opts: &Options,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> (InputReport, u64) {
+        let mut report = InputReport::new("f");
+        let mut n = 0;
+        sweep_text_file(
+            set,
+            "f",
+            f,
+            len,
+            opts,
+            &mut |_: &super::super::Match| {
+                n += 1;
+                Ok(())
+            },
+            &mut report,
+            progress,
+        )
+        .unwrap();
+        (report, n)
+    }
+
+    #[test]
+    fn a_file_shorter_than_its_length_is_an_error_not_a_crash() {
+        let set = one_address();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         let text = "a 192.0.2.1\n".repeat(1000);
@@ -607,24 +641,9 @@ mod tests {
                 block,
                 ..Default::default()
             };
-            let mut report = InputReport::new("f");
-            let mut n = 0;
             // As if the file had been truncated after its length was read.
             let claimed = text.len() as u64 + 5000;
-            sweep_text_file(
-                &set,
-                "f",
-                &f,
-                claimed,
-                &opts,
-                &mut |_: &super::super::Match| {
-                    n += 1;
-                    Ok(())
-                },
-                &mut report,
-                &|_| {},
-            )
-            .unwrap();
+            let (report, n) = sweep_counting(&set, &f, claimed, &opts, &|_| {});
             assert_eq!(
                 n, 1000,
                 "chunk {chunk}: every hit in the bytes that are there"
@@ -642,11 +661,7 @@ mod tests {
 
     #[test]
     fn a_file_truncated_while_it_is_swept_is_reported_not_a_crash() {
-        let mut set = IocSet::default();
-        set.add(
-            Ioc::Ipv4(0xC000_0201),
-            Source::stix("indicator--1", "192.0.2.1", "192.0.2.1", true),
-        );
+        let set = one_address();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         let line = "2026-12-01T00:00:00Z host 192.0.2.1 ok\n";
@@ -658,8 +673,6 @@ mod tests {
             block: 4096,
             ..Default::default()
         };
-        let mut report = InputReport::new("f");
-        let mut n = 0u64;
         let cut = AtomicBool::new(false);
         // The first finished chunk truncates the file (as `logrotate copytruncate`
         // would): the chunks still to come lie past its end.
@@ -672,20 +685,7 @@ mod tests {
                     .unwrap();
             }
         };
-        sweep_text_file(
-            &set,
-            "f",
-            &f,
-            text.len() as u64,
-            &opts,
-            &mut |_: &super::super::Match| {
-                n += 1;
-                Ok(())
-            },
-            &mut report,
-            &progress,
-        )
-        .unwrap();
+        let (report, n) = sweep_counting(&set, &f, text.len() as u64, &opts, &progress);
         let e = report.error.expect("the shrink is reported");
         assert!(e.error.contains("shrank"), "{}", e.error);
         assert_eq!(e.position, 8192);
